@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import type { Db } from './infra/db.js';
+import type { SharedState } from './infra/shared-state.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { openapiDocument } from './openapi.js';
+import { authPlugin } from './modules/auth/plugin.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { createAuthService } from './modules/auth/service.js';
+import { opsRoutes } from './modules/ops/routes.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  shared: SharedState;
+  /** pino options or `false`; server.ts passes its logger settings, tests usually silence it. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Assembles the API. Tests build this directly; server.ts adds listening and shutdown. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db, shared } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Accept the caller's X-Request-Id when it is sane, otherwise make one; pino logs it as reqId.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1_048_576,
+    ajv: {
+      // Unknown fields are an error, not silently dropped.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
+    trustProxy: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(swagger, { openapi: openapiDocument(config), refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) } });
+  await app.register(helmet, {
+    // /docs needs inline scripts and styles; everything else is JSON.
+    contentSecurityPolicy: false,
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
+    exposedHeaders: ['x-request-id', 'retry-after', 'idempotent-replayed', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+  });
+  await app.register(metricsPlugin, { db });
+  if (config.RATE_LIMIT === 'on') {
+    await app.register(rateLimit, {
+      global: true,
+      max: config.RATE_LIMIT_MAX,
+      timeWindow: config.RATE_LIMIT_WINDOW_MS,
+      // Shared across instances through Redis; per process otherwise.
+      ...(shared.redis ? { redis: shared.redis, nameSpace: `${config.REDIS_PREFIX}rl:` } : {}),
+      // A signed-in caller is limited per credential, anyone else per IP.
+      keyGenerator: (request) => request.headers.authorization?.slice(-24) ?? request.ip,
+      allowList: (request) => ['/health', '/ready', '/metrics'].includes(request.url),
+      enableDraftSpec: true,
+      errorResponseBuilder: (_request, context) => {
+        const err = new Error(`Rate limit exceeded, retry in ${context.after}`) as Error & { statusCode: number };
+        err.statusCode = 429;
+        return err;
+      },
+    });
+  }
+
+  const authService = createAuthService(config, db);
+  await app.register(authPlugin, { service: authService });
+  await app.register(idempotencyPlugin, { shared });
+
+  await app.register(opsRoutes, { db, shared });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true } });
+
+  await app.register(
+    async (v1) => {
+      await v1.register(authRoutes, { service: authService });
+    },
+    { prefix: '/v1' },
+  );
+
+  return app;
+}

@@ -1,0 +1,29 @@
+import type { Config } from './config.js';
+
+/** The spec's frame; paths and schemas come from the routes. */
+export function openapiDocument(config: Pick<Config, 'PUBLIC_URL'>) {
+  return {
+    openapi: '3.1.0',
+    'x-generated': 'from the route schemas by `npm run openapi`; do not edit openapi/openapi.json by hand',
+    info: {
+      title: 'TIKETI API',
+      version: '1.0.0',
+      summary: 'Headless ticketing: events, seat maps, holds, reservations, waiting room, payments',
+      description:
+        'Errors are application/problem+json (RFC 9457) with a stable `code`. POSTs that create or move money or seats honour `Idempotency-Key`. Lists are cursor-paginated.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    // Relative by default, so the document is right wherever the API is served.
+    servers: [config.PUBLIC_URL ? { url: config.PUBLIC_URL } : { url: '/', description: 'The instance serving this document' }],
+    tags: [
+      { name: 'ops', description: 'Liveness, readiness, metrics' },
+      { name: 'auth', description: 'Accounts and tokens' },
+      { name: 'api-keys', description: 'Admin API keys for scripts' },
+    ],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http' as const, scheme: 'bearer', description: 'A user JWT or an admin API key (tk_...)' },
+      },
+    },
+  };
+}
