@@ -1,0 +1,45 @@
+import type { TiketiConfig } from './config.js';
+import { createRealtimeClient, type RealtimeClient } from './realtime.js';
+import { ApiKeysResource } from './resources/api-keys.js';
+import { AuthResource } from './resources/auth.js';
+import { Transport } from './transport.js';
+
+/**
+ * The TIKETI API client. One instance per credential; it is cheap, so use `withToken` for another.
+ *
+ * ```ts
+ * const client = new Tiketi({ baseUrl: 'http://localhost:3000' });
+ * const { token } = await client.auth.login({ email, password });
+ * const me = await client.withToken(token).auth.me();
+ * ```
+ */
+export class Tiketi {
+  readonly config: Readonly<TiketiConfig>;
+  /** Accounts and sessions. */
+  readonly auth: AuthResource;
+  /** Admin API keys. */
+  readonly apiKeys: ApiKeysResource;
+  #realtime: RealtimeClient | undefined;
+
+  constructor(config: TiketiConfig) {
+    if (!config?.baseUrl) throw new TypeError('Tiketi: `baseUrl` is required, e.g. http://localhost:3000');
+    this.config = Object.freeze({ ...config });
+    const transport = new Transport(this.config);
+    this.auth = new AuthResource(transport);
+    this.apiKeys = new ApiKeysResource(transport);
+  }
+
+  /** The same client with another credential (a JWT or a tk_ API key); `undefined` signs out. */
+  withToken(token: string | undefined): Tiketi {
+    return new Tiketi({ ...this.config, token });
+  }
+
+  /** The realtime channel for this client's token, created on first use (connects on first subscribe). */
+  get realtime(): RealtimeClient {
+    return (this.#realtime ??= createRealtimeClient({
+      url: this.config.realtimeUrl ?? this.config.baseUrl,
+      token: this.config.token,
+      WebSocket: this.config.WebSocket,
+    }));
+  }
+}

@@ -1,0 +1,33 @@
+// @tiketi/sdk: the typed client for the TIKETI API.
+export { Tiketi } from './client.js';
+export type { TiketiConfig, RequestOptions, FetchLike } from './config.js';
+export {
+  TiketiError,
+  ValidationError,
+  AuthenticationError,
+  PermissionError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  ConnectionError,
+  ApiError,
+  errorFromResponse,
+} from './errors.js';
+export type { Problem, ProblemCode, ConnectionErrorCode } from './errors.js';
+export { PagePromise, type Page } from './transport.js';
+export {
+  RealtimeClient,
+  createRealtimeClient,
+  type RealtimeOptions,
+  type RealtimeMessage,
+  type SeatChange,
+  type SeatChangeType,
+  type SeatSubscription,
+  type SeatTrackingOptions,
+  type Subscription,
+  type QueuePosition,
+  type QueueAdmitted,
+  type WebSocketConstructor,
+} from './realtime.js';
+export type * from './types.js';
+export type { paths, components, operations } from './generated/openapi.js';

@@ -1,0 +1,379 @@
+// The realtime channel (GET /v1/realtime, JSON messages): subscriptions that survive reconnects,
+// ping/pong, and seat-map tracking that applies changes in `version` order and refetches on a gap.
+// The WebSocket class is injected, so browsers use their own and Node 20 passes the `ws` package.
+
+/** Any WebSocket class: the browser's, Node 22's global, or `ws`. */
+export type WebSocketConstructor = new (url: string) => object;
+
+/** The part of the WebSocket API the client uses (the browser API, which `ws` implements too). */
+interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type SeatChangeType = 'seat.held' | 'seat.released' | 'seat.sold';
+/** A change to an event's seats; `version` grows by one with every change of that event. */
+export interface SeatChange {
+  type: SeatChangeType;
+  eventId: string;
+  seatIds: string[];
+  version: number;
+}
+/** Your place in an event's waiting room. */
+export interface QueuePosition {
+  type: 'queue.position';
+  eventId: string;
+  position: number;
+  etaSeconds: number;
+}
+/** You were let in: `admission.token` goes in `X-Queue-Token` when holding seats. */
+export interface QueueAdmitted {
+  type: 'queue.admitted';
+  eventId: string;
+  admission: { token: string; expiresAt: string };
+}
+export interface RealtimeErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+export type RealtimeMessage =
+  | SeatChange
+  | QueuePosition
+  | QueueAdmitted
+  | RealtimeErrorMessage
+  | { type: 'pong' }
+  | { type: 'subscribed' | 'unsubscribed'; topic: string };
+
+export interface RealtimeOptions {
+  /** Realtime origin, e.g. `ws://localhost:3001` (`/v1/realtime` is appended; http(s) becomes ws(s)). */
+  url: string;
+  /** User JWT, sent as `?token=`; without it only public seat topics can be followed. */
+  token?: string;
+  /** WebSocket class; default `globalThis.WebSocket` (Node 20 has none: pass `ws`). */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect after an unexpected close, resubscribing every topic. Default true. */
+  reconnect?: boolean;
+  /** Reconnect backoff: first delay and cap in milliseconds, jittered. Default 500 and 10000. */
+  reconnectDelayMs?: { initial?: number; max?: number };
+}
+
+/** A live subscription; `ready` settles when the server confirms (or refuses) the topic. */
+export interface Subscription {
+  readonly topic: string;
+  readonly ready: Promise<void>;
+  unsubscribe(): void;
+}
+
+/** A seat subscription that also tells which `version` of the seat map it has applied. */
+export interface SeatSubscription extends Subscription {
+  readonly version: number | undefined;
+}
+
+export interface SeatTrackingOptions {
+  /** Version of the seat map you already show; changes at or below it are skipped. */
+  version?: number;
+  /**
+   * Loads the seat map again (GET /v1/events/{eventId}/seats) and returns its `version`; called on a
+   * gap in versions and after a reconnect. Without it, a gap is applied as it comes.
+   */
+  refetch?: () => Promise<number | { version: number }>;
+}
+
+type Listener<T> = (value: T) => void;
+interface Events {
+  open: undefined;
+  close: { code?: number; reason?: string };
+  error: unknown;
+  message: RealtimeMessage;
+}
+
+const OPEN = 1;
+
+export class RealtimeClient {
+  #socket: WebSocketLike | undefined;
+  #connecting: Promise<void> | undefined;
+  #closedByUser = false;
+  #attempt = 0;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #topics = new Map<string, { handlers: Set<Listener<RealtimeMessage>>; ready: Deferred }>();
+  readonly #pendingAcks: string[] = [];
+  readonly #pongs: Deferred[] = [];
+  readonly #listeners: { [K in keyof Events]: Set<Listener<Events[K]>> } = { open: new Set(), close: new Set(), error: new Set(), message: new Set() };
+  readonly #reconnectHooks = new Set<() => void>();
+
+  constructor(readonly options: RealtimeOptions) {}
+
+  /** `true` while the socket is open. */
+  get connected(): boolean {
+    return this.#socket?.readyState === OPEN;
+  }
+
+  /** Opens the socket (subscribe does it for you); resolves once open. */
+  connect(): Promise<void> {
+    this.#closedByUser = false;
+    if (this.connected) return Promise.resolve();
+    return (this.#connecting ??= this.#open());
+  }
+
+  /** Closes for good: no reconnect; subscriptions are forgotten. */
+  close(): void {
+    this.#closedByUser = true;
+    clearTimeout(this.#reconnectTimer);
+    this.#topics.clear();
+    this.#reconnectHooks.clear();
+    this.#socket?.close(1000, 'client closed');
+    this.#socket = undefined;
+    this.#connecting = undefined;
+  }
+
+  /** Listens to `open`, `close`, `error` or every `message`; returns the function that stops it. */
+  on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
+    this.#listeners[event].add(listener);
+    return () => this.#listeners[event].delete(listener);
+  }
+
+  /** Sends `ping` and resolves on the `pong`. */
+  async ping(timeoutMs = 10_000): Promise<void> {
+    await this.connect();
+    const pong = deferred();
+    this.#pongs.push(pong);
+    const timer = setTimeout(() => pong.reject(new Error(`No pong within ${timeoutMs} ms`)), timeoutMs);
+    this.#send({ op: 'ping' });
+    try {
+      await pong.promise;
+    } finally {
+      clearTimeout(timer);
+      const i = this.#pongs.indexOf(pong);
+      if (i >= 0) this.#pongs.splice(i, 1);
+    }
+  }
+
+  /** Follows a topic (`event.{eventId}.seats`, `queue.{eventId}`); kept across reconnects. */
+  subscribe(topic: string, handler: (message: RealtimeMessage) => void): Subscription {
+    let entry = this.#topics.get(topic);
+    if (!entry) {
+      entry = { handlers: new Set(), ready: deferred() };
+      this.#topics.set(topic, entry);
+      if (this.connected) this.#sendSubscribe(topic);
+      else this.connect().catch(() => {}); // failures surface through `error` and `ready`
+    }
+    entry.handlers.add(handler);
+    const current = entry;
+    return {
+      topic,
+      ready: current.ready.promise,
+      unsubscribe: () => {
+        current.handlers.delete(handler);
+        if (current.handlers.size > 0 || this.#topics.get(topic) !== current) return;
+        this.#topics.delete(topic);
+        if (this.connected) this.#send({ op: 'unsubscribe', topic });
+      },
+    };
+  }
+
+  /**
+   * Follows an event's seats: `handler` gets each change once and in version order; older or
+   * repeated versions are skipped, and a gap (or a reconnect) calls `options.refetch` first.
+   */
+  onSeats(eventId: string, handler: (change: SeatChange) => void, options: SeatTrackingOptions = {}): SeatSubscription {
+    const tracker = new SeatTracker(handler, options, (err) => this.#emit('error', err));
+    const subscription = this.subscribe(`event.${eventId}.seats`, (message) => {
+      if (message.type === 'seat.held' || message.type === 'seat.released' || message.type === 'seat.sold') tracker.receive(message);
+    });
+    const hook = () => tracker.resync();
+    this.#reconnectHooks.add(hook);
+    return {
+      topic: subscription.topic,
+      ready: subscription.ready,
+      get version() {
+        return tracker.version;
+      },
+      unsubscribe: () => {
+        this.#reconnectHooks.delete(hook);
+        subscription.unsubscribe();
+      },
+    };
+  }
+
+  #open(): Promise<void> {
+    const Impl = (this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as (new (url: string) => WebSocketLike) | undefined;
+    if (!Impl) return Promise.reject(new Error('No WebSocket implementation: pass the `WebSocket` option (e.g. the `ws` package under Node 20)'));
+    const url = new URL('/v1/realtime', this.options.url.replace(/^http/, 'ws'));
+    if (this.options.token) url.searchParams.set('token', this.options.token);
+    return new Promise<void>((resolve, reject) => {
+      const socket = new Impl(url.toString());
+      this.#socket = socket;
+      let opened = false;
+      socket.onopen = () => {
+        opened = true;
+        this.#connecting = undefined;
+        const reconnected = this.#attempt > 0;
+        this.#attempt = 0;
+        for (const topic of this.#topics.keys()) this.#sendSubscribe(topic);
+        if (reconnected) for (const hook of this.#reconnectHooks) hook();
+        this.#emit('open', undefined);
+        resolve();
+      };
+      socket.onmessage = (ev) => this.#receive(ev.data);
+      socket.onerror = (ev) => this.#emit('error', ev);
+      socket.onclose = (ev) => {
+        if (this.#socket === socket) this.#socket = undefined;
+        this.#connecting = undefined;
+        const error = new Error(`Realtime connection closed${ev.code ? ` (${ev.code})` : ''}`);
+        for (const pong of this.#pongs.splice(0)) pong.reject(error);
+        this.#pendingAcks.length = 0;
+        this.#emit('close', { code: ev.code, reason: ev.reason });
+        if (!opened) reject(error);
+        this.#scheduleReconnect();
+      };
+    });
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closedByUser || this.options.reconnect === false) return;
+    const initial = this.options.reconnectDelayMs?.initial ?? 500;
+    const max = this.options.reconnectDelayMs?.max ?? 10_000;
+    const delay = Math.min(max, initial * 2 ** this.#attempt++) * (0.5 + Math.random() * 0.5);
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => {
+      if (!this.#closedByUser && !this.#socket) this.connect().catch(() => {});
+    }, delay);
+  }
+
+  #sendSubscribe(topic: string): void {
+    this.#pendingAcks.push(topic);
+    this.#send({ op: 'subscribe', topic });
+  }
+
+  #send(message: object): void {
+    this.#socket?.send(JSON.stringify(message));
+  }
+
+  #receive(data: unknown): void {
+    let message: RealtimeMessage;
+    try {
+      message = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer)) as RealtimeMessage;
+    } catch (err) {
+      this.#emit('error', err);
+      return;
+    }
+    this.#emit('message', message);
+    switch (message.type) {
+      case 'pong':
+        this.#pongs.shift()?.resolve();
+        return;
+      case 'subscribed': {
+        const i = this.#pendingAcks.indexOf(message.topic);
+        if (i >= 0) this.#pendingAcks.splice(i, 1);
+        this.#topics.get(message.topic)?.ready.resolve();
+        return;
+      }
+      case 'unsubscribed':
+        return;
+      case 'error': {
+        // Errors carry no topic; the server answers in order, so a refusal belongs to the oldest pending subscribe.
+        const topic = this.#pendingAcks.shift();
+        const entry = topic === undefined ? undefined : this.#topics.get(topic);
+        if (entry && topic !== undefined) {
+          this.#topics.delete(topic);
+          entry.ready.reject(Object.assign(new Error(`${message.code}: ${message.message}`), { code: message.code }));
+        } else {
+          this.#emit('error', message);
+        }
+        return;
+      }
+      default: {
+        const topic = message.type.startsWith('seat.') ? `event.${message.eventId}.seats` : `queue.${message.eventId}`;
+        for (const handler of this.#topics.get(topic)?.handlers ?? []) handler(message);
+      }
+    }
+  }
+
+  #emit<K extends keyof Events>(event: K, value: Events[K]): void {
+    for (const listener of this.#listeners[event]) listener(value);
+  }
+}
+
+/** Orders one event's seat changes by version; buffers while a refetch runs. */
+class SeatTracker {
+  version: number | undefined;
+  #refetching = false;
+  #buffer: SeatChange[] = [];
+
+  constructor(
+    private readonly handler: (change: SeatChange) => void,
+    private readonly options: SeatTrackingOptions,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.version = options.version;
+  }
+
+  receive(change: SeatChange): void {
+    if (this.#refetching) {
+      this.#buffer.push(change);
+      return;
+    }
+    if (this.version !== undefined && change.version <= this.version) return;
+    if (this.version !== undefined && change.version > this.version + 1 && this.options.refetch) {
+      this.#buffer.push(change);
+      this.resync();
+      return;
+    }
+    this.version = change.version;
+    this.handler(change);
+  }
+
+  /** Reloads the seat map, then applies the changes that arrived meanwhile and are newer than it. */
+  resync(): void {
+    const refetch = this.options.refetch;
+    if (!refetch || this.#refetching) return;
+    this.#refetching = true;
+    refetch().then(
+      (snapshot) => {
+        this.version = typeof snapshot === 'number' ? snapshot : snapshot.version;
+        this.#drain();
+      },
+      (err) => {
+        this.onError(err);
+        // Without a snapshot the best we can do is apply what came, in order.
+        this.version = undefined;
+        this.#drain();
+      },
+    );
+  }
+
+  #drain(): void {
+    this.#refetching = false;
+    const pending = this.#buffer.sort((a, b) => a.version - b.version);
+    this.#buffer = [];
+    for (const change of pending) this.receive(change);
+  }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // a subscription nobody awaits must not crash the process
+  return { promise, resolve, reject };
+}
+
+/** A realtime client on its own (the Tiketi client's `realtime` is one of these). */
+export function createRealtimeClient(options: RealtimeOptions): RealtimeClient {
+  return new RealtimeClient(options);
+}

@@ -1,0 +1,31 @@
+import type { RequestOptions } from '../config.js';
+import type { GoogleLoginBody, LoginBody, RegisterBody, Session, User, VerifyResult } from '../types.js';
+import { Resource } from './resource.js';
+
+/** Accounts and sessions: `/v1/auth/*`. */
+export class AuthResource extends Resource {
+  /** Creates a user account and signs in. EMAIL_TAKEN → ConflictError. */
+  register(body: RegisterBody, options?: RequestOptions): Promise<Session> {
+    return this.transport.call(options, (init) => this.http.POST('/v1/auth/register', { body, ...init }));
+  }
+
+  /** Signs in with email and password. INVALID_CREDENTIALS → AuthenticationError. */
+  login(body: LoginBody, options?: RequestOptions): Promise<Session> {
+    return this.transport.call(options, (init) => this.http.POST('/v1/auth/login', { body, ...init }));
+  }
+
+  /** Signs in with a Google ID token (from Google Identity Services). */
+  loginWithGoogle(body: GoogleLoginBody, options?: RequestOptions): Promise<Session> {
+    return this.transport.call(options, (init) => this.http.POST('/v1/auth/google', { body, ...init }));
+  }
+
+  /** Checks a user JWT (for other services): `{ valid, claims }`, never throws for a bad token. */
+  verify(token: string, options?: RequestOptions): Promise<VerifyResult> {
+    return this.transport.call(options, (init) => this.http.POST('/v1/auth/verify', { body: { token }, ...init }));
+  }
+
+  /** The signed-in user (the client's token, or `options.token`). */
+  me(options?: RequestOptions): Promise<User> {
+    return this.transport.call(options, (init) => this.http.GET('/v1/auth/me', init));
+  }
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+// ESM + CJS + .d.ts; platform neutral because the same bundle serves browsers and Node.
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  tsconfig: 'tsconfig.build.json',
+  platform: 'neutral',
+  target: 'es2022',
+  sourcemap: true,
+  clean: true,
+  treeshake: true,
+});
