@@ -83,7 +83,10 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 const isProblem = (body: unknown): body is Problem =>
-  typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string' && typeof (body as { status?: unknown }).status === 'number';
+  typeof body === 'object' &&
+  body !== null &&
+  typeof (body as { code?: unknown }).code === 'string' &&
+  typeof (body as { status?: unknown }).status === 'number';
 
 /**
  * The one factory from an HTTP answer to an error class: the status picks the class, the problem

@@ -104,7 +104,12 @@ export class RealtimeClient {
   readonly #topics = new Map<string, { handlers: Set<Listener<RealtimeMessage>>; ready: Deferred }>();
   readonly #pendingAcks: string[] = [];
   readonly #pongs: Deferred[] = [];
-  readonly #listeners: { [K in keyof Events]: Set<Listener<Events[K]>> } = { open: new Set(), close: new Set(), error: new Set(), message: new Set() };
+  readonly #listeners: { [K in keyof Events]: Set<Listener<Events[K]>> } = {
+    open: new Set(),
+    close: new Set(),
+    error: new Set(),
+    message: new Set(),
+  };
   readonly #reconnectHooks = new Set<() => void>();
 
   constructor(readonly options: RealtimeOptions) {}
@@ -202,8 +207,10 @@ export class RealtimeClient {
   }
 
   #open(): Promise<void> {
-    const Impl = (this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as (new (url: string) => WebSocketLike) | undefined;
-    if (!Impl) return Promise.reject(new Error('No WebSocket implementation: pass the `WebSocket` option (e.g. the `ws` package under Node 20)'));
+    const Impl = (this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as
+      (new (url: string) => WebSocketLike) | undefined;
+    if (!Impl)
+      return Promise.reject(new Error('No WebSocket implementation: pass the `WebSocket` option (e.g. the `ws` package under Node 20)'));
     const url = new URL('/v1/realtime', this.options.url.replace(/^http/, 'ws'));
     if (this.options.token) url.searchParams.set('token', this.options.token);
     return new Promise<void>((resolve, reject) => {

@@ -57,7 +57,10 @@ export class Transport {
   }
 
   /** Runs one typed call through the sender and returns its data; failures throw TiketiError subclasses. */
-  async call<R extends FetchResult>(options: RequestOptions | undefined, send: (init: CallInit) => Promise<R>): Promise<Exclude<R['data'], undefined>> {
+  async call<R extends FetchResult>(
+    options: RequestOptions | undefined,
+    send: (init: CallInit) => Promise<R>,
+  ): Promise<Exclude<R['data'], undefined>> {
     const result = await send({ fetch: this.sender(options ?? {}) });
     // The sender throws on every non-2xx; this guards the contract, not a path we expect.
     if (!result.response.ok) throw errorFromResponse(result.response.status, result.error, result.response.headers);
@@ -65,7 +68,11 @@ export class Transport {
   }
 
   /** A list call: awaitable for the first page, async-iterable over every item of every page. */
-  list<T, Q extends { cursor?: string }>(query: Q, options: RequestOptions | undefined, send: (query: Q, init: CallInit) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>): PagePromise<T> {
+  list<T, Q extends { cursor?: string }>(
+    query: Q,
+    options: RequestOptions | undefined,
+    send: (query: Q, init: CallInit) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>,
+  ): PagePromise<T> {
     return new PagePromise<T>((cursor) => this.call(options, (init) => send(cursor === undefined ? query : { ...query, cursor }, init)));
   }
 
@@ -116,7 +123,13 @@ export class Transport {
 }
 
 /** One attempt: the timeout covers the headers and the body, and wins even over a fetch that ignores signals. */
-async function sendOnce(fetchImpl: FetchLike, url: string, init: RequestInit, timeoutMs: number, signal: AbortSignal | undefined): Promise<Response> {
+async function sendOnce(
+  fetchImpl: FetchLike,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
   if (signal?.aborted) throw aborted(signal.reason);
   const controller = new AbortController();
   let timedOut = false;
@@ -176,7 +189,10 @@ export class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
     return (this.#first ??= this.fetchPage(undefined));
   }
 
-  then<A = Page<T>, B = never>(onfulfilled?: ((page: Page<T>) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+  then<A = Page<T>, B = never>(
+    onfulfilled?: ((page: Page<T>) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
     return this.first().then(onfulfilled, onrejected);
   }
 

@@ -2,7 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createTestApp, type TestApp } from '../../test/harness/app.js';
-import { AuthenticationError, ConflictError, ConnectionError, PermissionError, RateLimitError, Tiketi, ValidationError } from '../src/index.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  PermissionError,
+  RateLimitError,
+  Tiketi,
+  ValidationError,
+} from '../src/index.js';
 
 let t: TestApp;
 let client: Tiketi;
@@ -40,7 +48,9 @@ describe('auth', () => {
     expect(wrong).toBeInstanceOf(AuthenticationError);
     expect(wrong).toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS' });
 
-    const invalid = (await client.auth.register({ email: 'not-an-email', password: 'correct horse battery', name: 'X' }).catch((e: unknown) => e)) as ValidationError;
+    const invalid = (await client.auth
+      .register({ email: 'not-an-email', password: 'correct horse battery', name: 'X' })
+      .catch((e: unknown) => e)) as ValidationError;
     expect(invalid).toBeInstanceOf(ValidationError);
     expect(invalid.code).toBe('VALIDATION_FAILED');
     expect(invalid.errors).toContainEqual(expect.objectContaining({ path: '/body/email' }));

@@ -35,13 +35,42 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 const problem = (status: number, code: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify({ type: `https://tiketi.dev/problems/${code}`, title: code.toLowerCase(), status, code, detail: `detail of ${code}`, requestId: 'req-123', ...extra }), {
-    status,
-    headers: { 'content-type': 'application/problem+json', ...headers },
-  });
+  new Response(
+    JSON.stringify({
+      type: `https://tiketi.dev/problems/${code}`,
+      title: code.toLowerCase(),
+      status,
+      code,
+      detail: `detail of ${code}`,
+      requestId: 'req-123',
+      ...extra,
+    }),
+    {
+      status,
+      headers: { 'content-type': 'application/problem+json', ...headers },
+    },
+  );
 
-const session = { user: { id: '6f1c2b9e-0000-4000-8000-000000000001', email: 'a@example.com', name: 'A', phone: null, role: 'user', createdAt: '2026-11-24T00:00:00.000Z' }, token: 'jwt' };
-const key = (n: number) => ({ id: `6f1c2b9e-0000-4000-8000-${String(n).padStart(12, '0')}`, name: `key ${n}`, prefix: 'tk_abc', createdBy: session.user.id, createdAt: '2026-11-24T00:00:00.000Z', lastUsedAt: null, revokedAt: null });
+const session = {
+  user: {
+    id: '6f1c2b9e-0000-4000-8000-000000000001',
+    email: 'a@example.com',
+    name: 'A',
+    phone: null,
+    role: 'user',
+    createdAt: '2026-11-24T00:00:00.000Z',
+  },
+  token: 'jwt',
+};
+const key = (n: number) => ({
+  id: `6f1c2b9e-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  name: `key ${n}`,
+  prefix: 'tk_abc',
+  createdBy: session.user.id,
+  createdAt: '2026-11-24T00:00:00.000Z',
+  lastUsedAt: null,
+  revokedAt: null,
+});
 
 const client = (fetch: TiketiConfig['fetch'], extra: Partial<TiketiConfig> = {}) =>
   new Tiketi({ baseUrl: 'http://api.test/', fetch, retryDelayMs: { initial: 1, max: 5 }, ...extra });
@@ -60,7 +89,11 @@ describe('retries', () => {
   });
 
   it('gives each POST call its own key, and takes one from options', async () => {
-    const f = scriptedFetch(json(201, { ...key(1), secret: 'tk_1' }), json(201, { ...key(2), secret: 'tk_2' }), json(201, { ...key(3), secret: 'tk_3' }));
+    const f = scriptedFetch(
+      json(201, { ...key(1), secret: 'tk_1' }),
+      json(201, { ...key(2), secret: 'tk_2' }),
+      json(201, { ...key(3), secret: 'tk_3' }),
+    );
     const c = client(f.fetch, { token: 'admin' });
     await c.apiKeys.create({ name: 'a' });
     await c.apiKeys.create({ name: 'b' });
@@ -86,7 +119,9 @@ describe('retries', () => {
 
   it('gives up after maxRetries and throws the last error', async () => {
     const f = scriptedFetch(problem(503, 'SERVICE_UNAVAILABLE'), problem(502, 'INTERNAL_ERROR'), problem(500, 'INTERNAL_ERROR'));
-    const err = await client(f.fetch, { token: 't' }).auth.me().catch((e: unknown) => e);
+    const err = await client(f.fetch, { token: 't' })
+      .auth.me()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(500);
     expect(f.requests).toHaveLength(3); // 1 + default maxRetries (2)
@@ -99,7 +134,10 @@ describe('retries', () => {
   });
 
   it('never retries 409 or 400', async () => {
-    const f = scriptedFetch(problem(409, 'EMAIL_TAKEN'), problem(400, 'VALIDATION_FAILED', { errors: [{ path: '/email', message: 'must match format "email"' }] }));
+    const f = scriptedFetch(
+      problem(409, 'EMAIL_TAKEN'),
+      problem(400, 'VALIDATION_FAILED', { errors: [{ path: '/email', message: 'must match format "email"' }] }),
+    );
     const c = client(f.fetch);
     await expect(c.auth.register({ email: 'a@example.com', password: 'secret-password', name: 'A' })).rejects.toBeInstanceOf(ConflictError);
     expect(f.requests).toHaveLength(1);
@@ -122,7 +160,9 @@ describe('errors', () => {
     [500, 'INTERNAL_ERROR', ApiError],
   ] as const)('%i %s → %s with the problem fields', async (status, code, Class) => {
     const f = scriptedFetch(problem(status, code, { seatIds: ['s1'] }, { 'retry-after': '7', 'x-request-id': 'header-id' }));
-    const err = await client(f.fetch).apiKeys.revoke('6f1c2b9e-0000-4000-8000-000000000001', { maxRetries: 0 }).catch((e: unknown) => e);
+    const err = await client(f.fetch)
+      .apiKeys.revoke('6f1c2b9e-0000-4000-8000-000000000001', { maxRetries: 0 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Class);
     expect(err).toBeInstanceOf(TiketiError);
     const e = err as TiketiError;
@@ -137,7 +177,9 @@ describe('errors', () => {
 
   it('handles a non-problem body (a proxy page) and takes the request id from the header', async () => {
     const f = scriptedFetch(new Response('<html>Bad gateway</html>', { status: 502, headers: { 'x-request-id': 'from-header' } }));
-    const err = (await client(f.fetch).auth.me({ maxRetries: 0 }).catch((e: unknown) => e)) as ApiError;
+    const err = (await client(f.fetch)
+      .auth.me({ maxRetries: 0 })
+      .catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe('HTTP_502');
     expect(err.problem).toBeUndefined();
@@ -146,7 +188,9 @@ describe('errors', () => {
 
   it('maps an unreachable server to ConnectionError after the retries', async () => {
     const f = scriptedFetch(new TypeError('fetch failed'), new TypeError('fetch failed'));
-    const err = (await client(f.fetch, { maxRetries: 1 }).auth.me().catch((e: unknown) => e)) as ConnectionError;
+    const err = (await client(f.fetch, { maxRetries: 1 })
+      .auth.me()
+      .catch((e: unknown) => e)) as ConnectionError;
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.code).toBe('CONNECTION_FAILED');
     expect(err.status).toBeUndefined();
@@ -160,7 +204,9 @@ describe('timeouts and aborts', () => {
   it('turns a request that hangs past timeoutMs into ConnectionError TIMEOUT, retried', async () => {
     const f = scriptedFetch(hang, hang);
     const started = Date.now();
-    const err = (await client(f.fetch, { timeoutMs: 50, maxRetries: 1 }).auth.me().catch((e: unknown) => e)) as ConnectionError;
+    const err = (await client(f.fetch, { timeoutMs: 50, maxRetries: 1 })
+      .auth.me()
+      .catch((e: unknown) => e)) as ConnectionError;
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.code).toBe('TIMEOUT');
     expect(f.requests).toHaveLength(2);
@@ -170,7 +216,9 @@ describe('timeouts and aborts', () => {
 
   it('per-call timeoutMs overrides the client', async () => {
     const f = scriptedFetch(hang);
-    const err = (await client(f.fetch, { timeoutMs: 60_000 }).auth.me({ timeoutMs: 30, maxRetries: 0 }).catch((e: unknown) => e)) as ConnectionError;
+    const err = (await client(f.fetch, { timeoutMs: 60_000 })
+      .auth.me({ timeoutMs: 30, maxRetries: 0 })
+      .catch((e: unknown) => e)) as ConnectionError;
     expect(err.code).toBe('TIMEOUT');
   });
 
@@ -178,7 +226,9 @@ describe('timeouts and aborts', () => {
     const f = scriptedFetch(hang, hang);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
-    const err = (await client(f.fetch).auth.me({ signal: controller.signal }).catch((e: unknown) => e)) as ConnectionError;
+    const err = (await client(f.fetch)
+      .auth.me({ signal: controller.signal })
+      .catch((e: unknown) => e)) as ConnectionError;
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.code).toBe('ABORTED');
     expect(f.requests).toHaveLength(1);
