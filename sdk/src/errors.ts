@@ -55,7 +55,7 @@ export class AuthenticationError extends TiketiError {}
 export class PermissionError extends TiketiError {}
 /** 404: the resource does not exist (or is not yours). */
 export class NotFoundError extends TiketiError {}
-/** 409: the state forbids it (a seat already taken, an Idempotency-Key in flight); never retried. */
+/** 409: the state forbids it (a seat already taken); never retried, except IDEMPOTENCY_KEY_IN_USE (our own earlier attempt still running). */
 export class ConflictError extends TiketiError {}
 /** 429: too many requests; `retryAfter` says how many seconds to wait. */
 export class RateLimitError extends TiketiError {

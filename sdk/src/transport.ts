@@ -108,9 +108,11 @@ export class Transport {
             const retryAfterMs = (parseRetryAfter(response.headers.get('retry-after')) ?? 0) * 1000;
             if (retryAfterMs > DEFAULTS.maxRetryAfterMs) throw failure;
             waitMs = Math.max(waitMs, retryAfterMs);
-          } else if (response.status < 500) {
+          } else if (response.status < 500 && failure.code !== 'IDEMPOTENCY_KEY_IN_USE') {
             throw failure; // 4xx (409 included) would fail the same way again
           }
+          // IDEMPOTENCY_KEY_IN_USE is the one 409 we retry: it only means our own earlier attempt (one
+          // that timed out) is still running, and the same key can never run the request twice.
         } catch (err) {
           if (!(err instanceof ConnectionError) || err.code === 'ABORTED') throw err;
           failure = err;

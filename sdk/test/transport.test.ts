@@ -146,6 +146,13 @@ describe('retries', () => {
     expect((err as ValidationError).errors).toEqual([{ path: '/email', message: 'must match format "email"' }]);
     expect(f.requests).toHaveLength(2);
   });
+
+  it('retries only the 409 that means its own earlier attempt is still running (same key)', async () => {
+    const f = scriptedFetch(problem(409, 'IDEMPOTENCY_KEY_IN_USE'), json(201, { ...key(1), secret: 'tk_1' }));
+    expect((await client(f.fetch, { token: 'admin' }).apiKeys.create({ name: 'ci' })).secret).toBe('tk_1');
+    expect(f.requests).toHaveLength(2);
+    expect(f.requests[0]!.headers.get('idempotency-key')).toBe(f.requests[1]!.headers.get('idempotency-key'));
+  });
 });
 
 describe('errors', () => {
