@@ -100,6 +100,20 @@ describe('admin API keys', () => {
 });
 
 describe('transport against a real socket', () => {
+  it('reuses one keep-alive connection for sequential calls (Node fetch is undici)', async () => {
+    const clientPorts = new Set<number | undefined>();
+    const record = (req: { socket: { remotePort?: number } }) => clientPorts.add(req.socket.remotePort);
+    t.app.server.on('request', record);
+    try {
+      const c = new Tiketi({ baseUrl: t.baseUrl });
+      for (let i = 0; i < 10; i++) await c.auth.verify('not-a-jwt');
+      // Without keep-alive every call opens its own socket (10); undici's pool may hold an earlier idle one too.
+      expect(clientPorts.size).toBeLessThanOrEqual(2);
+    } finally {
+      t.app.server.off('request', record);
+    }
+  });
+
   it('reports a server that is not there as ConnectionError', async () => {
     const dead = new Tiketi({ baseUrl: 'http://127.0.0.1:1', maxRetries: 1, retryDelayMs: { initial: 1, max: 2 } });
     const err = await dead.auth.me().catch((e: unknown) => e);

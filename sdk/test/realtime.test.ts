@@ -63,6 +63,12 @@ describe('realtime against the API server', () => {
     await expect(anonymous.subscribe(`queue.${randomUUID()}`, () => {}).ready).rejects.toMatchObject({ code: 'AUTHENTICATION_REQUIRED' });
   });
 
+  it('fails to connect with an invalid token', async () => {
+    const rt = track(createRealtimeClient({ url: realtimeUrl, token: 'not-a-jwt', WebSocket, reconnect: false }));
+    await expect(rt.connect()).rejects.toThrow(/closed/);
+    expect(rt.connected).toBe(false);
+  });
+
   it('skips stale versions and refetches the seat map on a gap', async () => {
     const rt = track(createRealtimeClient({ url: realtimeUrl, WebSocket }));
     const eventId = randomUUID();
