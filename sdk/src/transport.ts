@@ -67,6 +67,11 @@ export class Transport {
     return result.data as Exclude<R['data'], undefined>;
   }
 
+  /** A call whose answer has no body (204), such as a delete. */
+  async send(options: RequestOptions | undefined, send: (init: CallInit) => Promise<FetchResult>): Promise<void> {
+    await this.call(options, send);
+  }
+
   /** A list call: awaitable for the first page, async-iterable over every item of every page. */
   list<T, Q extends { cursor?: string }>(
     query: Q,
