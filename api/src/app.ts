@@ -64,7 +64,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsPlugin, { db });
   if (config.RATE_LIMIT === 'on') {
     await app.register(rateLimit, {
-      global: true,
+      // Applied below as an app-wide onRequest hook rather than per route, so it runs before the
+      // routes' own auth hooks: unauthenticated floods are limited too.
+      global: false,
       max: config.RATE_LIMIT_MAX,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
       // Shared across instances through Redis; per process otherwise.
@@ -79,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return err;
       },
     });
+    app.addHook('onRequest', app.rateLimit());
   }
 
   const authService = createAuthService(config, db);

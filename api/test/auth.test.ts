@@ -141,8 +141,8 @@ describe('admin API keys', () => {
     const seen = new Set<string>();
     let cursor: string | null = null;
     do {
-      const res = await t.app.inject({ method: 'GET', url: `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(admin.token) });
-      const page = res.json();
+      const res: { json(): { data: { id: string }[]; nextCursor: string | null } } = await t.app.inject({ method: "GET", url: `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(admin.token) });
+      const page: { data: { id: string }[]; nextCursor: string | null } = res.json();
       expect(page.data.length).toBeLessThanOrEqual(2);
       for (const k of page.data) seen.add(k.id);
       cursor = page.nextCursor;

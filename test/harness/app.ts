@@ -124,3 +124,20 @@ export async function createAdmin(t: Pick<TestApp, 'app' | 'db' | 'config'>, ema
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Creates an empty database with no migrations applied (for start-up tests). */
+export async function createEmptyDatabase(): Promise<string> {
+  const url = new URL(inject('templateDatabaseUrl'));
+  const name = `e_${randomUUID().replace(/-/g, '')}`;
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: adminUrl.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/errors.js';
+
+// Checks over the committed spec, so every route any module adds keeps the contract's conventions.
+const spec = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'));
+type Operation = {
+  operationId?: string;
+  tags?: string[];
+  security?: unknown[];
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { content?: Record<string, unknown> }>;
+};
+const operations: Array<[string, Operation]> = [];
+for (const [path, item] of Object.entries(spec.paths as Record<string, Record<string, Operation>>)) {
+  for (const [method, op] of Object.entries(item)) operations.push([`${method.toUpperCase()} ${path}`, op]);
+}
+
+function resolve(schema: Record<string, unknown>): Record<string, unknown> {
+  const ref = schema.$ref as string | undefined;
+  return ref ? spec.components.schemas[ref.replace('#/components/schemas/', '')] : schema;
+}
+
+describe('the published contract', () => {
+  it('puts every API route under /v1 and ops routes at the root', () => {
+    for (const [name] of operations) expect(name).toMatch(/^[A-Z]+ (\/v1\/|\/(health|ready|metrics)$)/);
+  });
+
+  it('gives every operation a unique operationId and a tag', () => {
+    const ids = operations.map(([, op]) => op.operationId);
+    for (const [name, op] of operations) {
+      expect(op.operationId, name).toBeTruthy();
+      expect(op.tags?.length, name).toBeGreaterThan(0);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('rejects unknown fields in every JSON request body', () => {
+    for (const [name, op] of operations) {
+      const schema = op.requestBody?.content['application/json']?.schema;
+      if (!schema) continue;
+      const resolved = resolve(schema);
+      const variants = (resolved.anyOf ?? resolved.oneOf ?? [resolved]) as Record<string, unknown>[];
+      for (const v of variants) expect(resolve(v).additionalProperties, name).toBe(false);
+    }
+  });
+
+  it('documents problem+json errors on every operation, and every error code in the Problem schema', () => {
+    for (const [name, op] of operations) {
+      // /ready's 503 carries the per-dependency checks for probes, not a problem.
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400 && !(name === 'GET /ready' && status === '503'));
+      expect(errors.length, name).toBeGreaterThan(0);
+      for (const [, response] of errors) expect(Object.keys(response.content ?? {}), name).toContain('application/problem+json');
+    }
+    expect(spec.components.schemas.Problem.properties.code.enum.sort()).toEqual(Object.keys(ERROR_CODES).sort());
+  });
+
+  it('declares bearer auth and a 401 on every authenticated operation', () => {
+    for (const [name, op] of operations) {
+      if (!op.security) continue;
+      expect(Object.keys(op.responses), name).toContain('401');
+    }
+  });
+});
