@@ -129,7 +129,7 @@ export abstract class TiketiCommand<T extends typeof Command> extends Command {
       this.log(empty);
       return;
     }
-    const table = new Table({ head: columns.map((c) => c.header), style: { head: ['cyan'] } });
+    const table = new Table({ head: columns.map((c) => c.header), ...tableStyle() });
     for (const row of rows) table.push(columns.map((c) => show(c.get(row))));
     this.log(table.toString());
   }
@@ -137,9 +137,30 @@ export abstract class TiketiCommand<T extends typeof Command> extends Command {
   /** Prints one record as two columns, field and value (humans only). */
   protected record(fields: Record<string, unknown>): void {
     if (this.jsonEnabled()) return;
-    const table = new Table({ style: { head: [] } });
+    const table = new Table(tableStyle());
     for (const [key, value] of Object.entries(fields)) table.push({ [key]: show(value) });
     this.log(table.toString());
+  }
+
+  /**
+   * Prints an API object for humans: its plain fields as a two-column table, then each list of
+   * objects in it (ticket types, sections, items) as a table of its own.
+   */
+  protected details(value: object): void {
+    if (this.jsonEnabled()) return;
+    const entries = Object.entries(value);
+    const isObjectList = (v: unknown): v is Record<string, unknown>[] =>
+      Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
+    this.record(Object.fromEntries(entries.filter(([, v]) => !isObjectList(v))));
+    for (const [key, list] of entries) {
+      if (!isObjectList(list)) continue;
+      const keys = [...new Set(list.flatMap((item) => Object.keys(item)))];
+      this.log(`\n${key}:`);
+      this.table(
+        list,
+        keys.map((k) => ({ header: k, get: (row: Record<string, unknown>) => row[k] })),
+      );
+    }
   }
 
   /** The error answer: JSON on stdout with `--json`, otherwise oclif's message and hint on stderr. */
@@ -157,6 +178,15 @@ export abstract class TiketiCommand<T extends typeof Command> extends Command {
     );
     return this.error(`${failure.message} [${failure.code}]`, { exit: failure.exitCode, code: failure.code, suggestions });
   }
+}
+
+/** Compact tables (no line between rows), coloured only on a terminal that wants colour. */
+function tableStyle() {
+  const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  return {
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    style: colour ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] },
+  };
 }
 
 const nonEmpty = (value: string | undefined) => (value && value.trim() !== '' ? value : undefined);

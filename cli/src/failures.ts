@@ -95,7 +95,9 @@ export function describeFailure(err: unknown, context: { apiUrl?: string; comman
     if (err.requestId) failure.requestId = err.requestId;
     if (err instanceof ValidationError && err.errors.length > 0) {
       failure.errors = err.errors;
-      failure.message = `${err.message} (${err.errors.map((e) => `${e.path} ${e.message}`).join('; ')})`;
+      // One note per field: a union mismatch reports every branch, its last entry sums them up.
+      const byPath = new Map(err.errors.map((e) => [e.path, e.message]));
+      failure.message = `${err.message} (${[...byPath].map(([path, message]) => `${path} ${message}`).join('; ')})`;
     }
     return failure;
   }

@@ -1,7 +1,9 @@
 // The `--json` result of every command: what `run()` returns and oclif prints. Scripts rely on these
 // shapes; errors use FailureJson (failures.ts). Keep in step with cli/schemas/README.md.
 import type { ApiKey, CreatedApiKey, User } from '@tiketi/sdk';
+import type { MapSeat } from './api.js';
 import type { CredentialSource } from './base-command.js';
+import type { Counts, SectionSummary } from './seat-map.js';
 
 export interface LoginResult {
   profile: string;
@@ -32,3 +34,24 @@ export interface ApiKeyListResult {
 }
 
 export type ApiKeyRevokeResult = ApiKey;
+
+/** Every `list` command: one page (or all of them with --all, then nextCursor is null). */
+export interface ListResult<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** Every `delete` command. */
+export interface DeleteResult {
+  id: string;
+  deleted: true;
+}
+
+/** `seats map`: the counts per status overall and per section, and every seat drawn. */
+export interface SeatMapResult {
+  eventId: string;
+  version: number;
+  counts: Counts;
+  sections: SectionSummary[];
+  seats: MapSeat[];
+}

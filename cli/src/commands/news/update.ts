@@ -1,0 +1,11 @@
+import { Args } from '@oclif/core';
+import { writeCommand } from '../../resource-commands.js';
+
+export default writeCommand({
+  summary: 'Edit, pin or unpin a news item.',
+  examples: [`<%= config.bin %> <%= command.id %> <newsId> --data 'isPinned: true'`],
+  access: 'admin',
+  args: { newsId: Args.string({ description: 'News ID.', required: true }) },
+  send: (api, { newsId }, body) => api.news.update(newsId!, body),
+  done: (n) => `Updated "${String(n.title)}" (${n.id}).`,
+});
