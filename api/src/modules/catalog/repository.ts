@@ -218,10 +218,16 @@ export const catalogRepository = {
     return rows;
   },
 
+  /** Word similarity the `<%` index operator accepts, for the rest of the transaction. */
+  async setSearchThreshold(db: Queryable, minRank: number): Promise<void> {
+    await db.query(`SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, [String(minRank)]);
+  },
+
   /**
    * Events matching any of the search terms, best match first. A term scores its best trigram word
    * similarity against title, artist and venue (forgives typos); a plain substring match scores 1,
-   * which also covers Hangul (pg_trgm makes no trigrams of it under the C locale).
+   * which also covers Hangul (pg_trgm makes no trigrams of it under the C locale). Candidates come
+   * from the trigram indexes (`<%`, LIKE), so only they are scored.
    */
   async searchEvents(
     db: Queryable,
@@ -231,24 +237,47 @@ export const catalogRepository = {
     limit: number,
     offset: number,
   ): Promise<Array<EventRow & { rank: number }>> {
+    const values: unknown[] = [
+      filter.status ?? null, filter.from ?? null, filter.to ?? null,
+      terms.map((t) => t.term), terms.map((t) => t.substring), minRank, limit, offset,
+    ];
+    const columns = ['lower(e.title)', `lower(coalesce(e.artist_name, ''))`, 'lower(e.venue)'];
+    // Conditions the trigram indexes can answer, and the rest (Hangul substrings under the C locale,
+    // where pg_trgm makes no trigrams), kept apart so the second kind does not turn the first into a
+    // sequential scan.
+    const indexed: string[] = [];
+    const scanned: string[] = [];
+    for (const t of terms) {
+      if (/[a-z0-9]/.test(t.term)) {
+        values.push(t.term);
+        indexed.push(...columns.map((c) => `$${values.length} <% ${c}`));
+      }
+      if (t.substring) {
+        values.push(`%${t.term.replace(/[\\%_]/g, '\\$&')}%`);
+        (/[a-z0-9]{3}/.test(t.term) ? indexed : scanned).push(...columns.map((c) => `${c} LIKE $${values.length}`));
+      }
+    }
+    const candidateQueries = [indexed, scanned]
+      .filter((conditions) => conditions.length > 0)
+      .map((conditions) => `SELECT e.id, e.event_date, lower(e.title) AS title, lower(coalesce(e.artist_name, '')) AS artist, lower(e.venue) AS venue
+         FROM ticket.events e WHERE ${EVENT_FILTER} AND (${conditions.join(' OR ')})`);
+    if (candidateQueries.length === 0) return [];
     const { rows } = await db.query<EventRow & { rank: number }>(
       `WITH terms AS (SELECT * FROM unnest($4::text[], $5::boolean[]) AS x(term, substring_ok)),
+       candidates AS (${candidateQueries.join(' UNION ')}),
        ranked AS (
-         SELECT e.id, max(greatest(
-                  word_similarity(x.term, lower(e.title)),
-                  word_similarity(x.term, lower(coalesce(e.artist_name, ''))),
-                  word_similarity(x.term, lower(e.venue)),
-                  CASE WHEN x.substring_ok AND (strpos(lower(e.title), x.term) > 0
-                         OR strpos(lower(coalesce(e.artist_name, '')), x.term) > 0
-                         OR strpos(lower(e.venue), x.term) > 0) THEN 1 ELSE 0 END)) AS rank
-         FROM ticket.events e CROSS JOIN terms x
-         WHERE ${EVENT_FILTER}
-         GROUP BY e.id)
-       SELECT ev.*, r.rank FROM ranked r JOIN (${EVENT_SELECT}) ev ON ev.id = r.id
-       WHERE r.rank >= $6
-       ORDER BY r.rank DESC, ev.event_date, ev.id
-       LIMIT $7 OFFSET $8`,
-      [filter.status ?? null, filter.from ?? null, filter.to ?? null, terms.map((t) => t.term), terms.map((t) => t.substring), minRank, limit, offset],
+         SELECT c.id, c.event_date, max(greatest(
+                  word_similarity(x.term, c.title), word_similarity(x.term, c.artist), word_similarity(x.term, c.venue),
+                  CASE WHEN x.substring_ok AND (strpos(c.title, x.term) > 0 OR strpos(c.artist, x.term) > 0 OR strpos(c.venue, x.term) > 0)
+                       THEN 1 ELSE 0 END)) AS rank
+         FROM candidates c CROSS JOIN terms x
+         GROUP BY c.id, c.event_date),
+       page AS (
+         SELECT id, event_date, rank FROM ranked WHERE rank >= $6
+         ORDER BY rank DESC, event_date, id LIMIT $7 OFFSET $8)
+       SELECT ev.*, pg.rank FROM page pg CROSS JOIN LATERAL (${EVENT_SELECT} WHERE e.id = pg.id) ev
+       ORDER BY pg.rank DESC, pg.event_date, pg.id`,
+      values,
     );
     return rows;
   },

@@ -341,8 +341,11 @@ export function createCatalogService(db: Queryable) {
         if (!Number.isInteger(offset) || offset < 0) {
           throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API gave out', { errors: [{ path: '/querystring/cursor', message: 'is not a valid cursor' }] });
         }
-        const terms = await searchTerms(db, filter.q);
-        const rows = await repo.searchEvents(db, terms, filter, SEARCH_MIN_RANK, limit + 1, offset);
+        const query = filter.q;
+        const rows = await inTransaction(async (client) => {
+          await repo.setSearchThreshold(client, SEARCH_MIN_RANK);
+          return repo.searchEvents(client, await searchTerms(client, query), filter, SEARCH_MIN_RANK, limit + 1, offset);
+        });
         return { rows: rows.slice(0, limit), next: rows.length > limit ? [offset + limit] : null };
       }
       const rows = await repo.listEvents(db, filter, limit + 1, cursor as [string, string] | undefined);
