@@ -224,6 +224,37 @@ describe('access and validation', () => {
   });
 });
 
+describe('creating an event', () => {
+  it('honours Idempotency-Key: a retry replays the answer and creates nothing more', async () => {
+    const body = eventBody({ title: `Retry ${randomUUID().slice(0, 8)}` });
+    const key = randomUUID();
+    const send = () => t.app.inject({ method: 'POST', url: '/v1/events', payload: body, headers: { ...bearer(adminToken), 'idempotency-key': key } });
+    const first = await send();
+    const second = await send();
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(201);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.json().id).toBe(first.json().id);
+    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM ticket.events WHERE title = $1', [body.title]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('answers EVENT_NOT_FOUND for an unknown event on every event route', async () => {
+    const id = randomUUID();
+    for (const [method, url, body] of [
+      ['GET', `/v1/events/${id}/ticket-types`, undefined],
+      ['POST', `/v1/events/${id}/ticket-types`, { name: 'GA', kind: 'general', price: 1, totalQuantity: 1 }],
+      ['PATCH', `/v1/events/${id}`, { title: 'x' }],
+    ] as const) {
+      const res = await call(method, url, body);
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json().code).toBe('EVENT_NOT_FOUND');
+    }
+    expect((await call('PATCH', `/v1/ticket-types/${id}`, { price: 1 })).json().code).toBe('TICKET_TYPE_NOT_FOUND');
+    expect((await call('GET', `/v1/seat-layouts/${id}`, undefined, null)).json().code).toBe('LAYOUT_NOT_FOUND');
+  });
+});
+
 describe('event lifecycle', () => {
   it('allows the lifecycle moves and refuses the others with INVALID_STATUS_TRANSITION', async () => {
     const event = await createEvent();
