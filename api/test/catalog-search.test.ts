@@ -35,7 +35,11 @@ describe('search', () => {
   let musical: { id: string };
 
   beforeAll(async () => {
-    for (const [korean, english, entityType] of [['아이유', 'IU', 'artist'], ['블랙핑크', 'BLACKPINK', 'artist'], ['올림픽공원', 'Olympic Park', 'venue']]) {
+    for (const [korean, english, entityType] of [
+      ['아이유', 'IU', 'artist'],
+      ['블랙핑크', 'BLACKPINK', 'artist'],
+      ['올림픽공원', 'Olympic Park', 'venue'],
+    ]) {
       expect((await call('POST', '/v1/keyword-mappings', { korean, english, entityType })).statusCode).toBe(201);
     }
     iuKorean = await createEvent({ title: '아이유 단독 콘서트 〈골든 아워〉', artistName: '아이유', venue: '잠실실내체육관' });
@@ -120,7 +124,11 @@ describe('listing events', () => {
 describe('news', () => {
   it('lists pinned first then newest, counts views atomically, edits and deletes', async () => {
     const ids: string[] = [];
-    for (const [title, isPinned] of [['old', false], ['pinned', true], ['new', false]] as const) {
+    for (const [title, isPinned] of [
+      ['old', false],
+      ['pinned', true],
+      ['new', false],
+    ] as const) {
       const res = await call('POST', '/v1/news', { title, content: `${title} body`, isPinned });
       expect(res.statusCode).toBe(201);
       ids.push(res.json().id);
@@ -185,31 +193,37 @@ describe('sample seed', () => {
       const again = await seedSampleCatalog(empty.db);
       expect(again.loaded).toBe(false);
 
-      const counts = (await empty.db.query(
-        `SELECT (SELECT count(*) FROM ticket.events)::int AS events,
+      const counts = (
+        await empty.db.query(
+          `SELECT (SELECT count(*) FROM ticket.events)::int AS events,
                 (SELECT count(*) FROM ticket.news)::int AS news,
                 (SELECT count(*) FROM ticket.news WHERE is_pinned)::int AS pinned,
                 (SELECT count(*) FROM ticket.keyword_mappings)::int AS mappings,
                 (SELECT count(*) FROM ticket.seat_layouts)::int AS layouts`,
-      )).rows[0];
+        )
+      ).rows[0];
       expect(counts).toMatchObject({ events: 6, news: 3, pinned: 1, layouts: 2 });
       expect(counts.mappings).toBeGreaterThanOrEqual(4);
 
       // The seated event on sale: ≥ 500 seats in ≥ 3 priced sections, generated like the API does.
-      const seated = (await empty.db.query(
-        `SELECT e.id, count(s.*)::int AS seats, count(DISTINCT s.section)::int AS sections, count(DISTINCT s.price)::int AS prices
+      const seated = (
+        await empty.db.query(
+          `SELECT e.id, count(s.*)::int AS seats, count(DISTINCT s.section)::int AS sections, count(DISTINCT s.price)::int AS prices
          FROM ticket.events e JOIN ticket.seats s ON s.event_id = e.id
          WHERE e.status = 'on_sale' GROUP BY e.id`,
-      )).rows;
+        )
+      ).rows;
       expect(seated).toHaveLength(1);
       expect(seated[0].seats).toBeGreaterThanOrEqual(500);
       expect(seated[0].sections).toBeGreaterThanOrEqual(3);
       expect(seated[0].prices).toBeGreaterThanOrEqual(3);
 
-      const general = (await empty.db.query(
-        `SELECT count(DISTINCT e.id)::int AS n FROM ticket.events e JOIN ticket.ticket_types t ON t.event_id = e.id
+      const general = (
+        await empty.db.query(
+          `SELECT count(DISTINCT e.id)::int AS n FROM ticket.events e JOIN ticket.ticket_types t ON t.event_id = e.id
          WHERE e.status = 'on_sale' AND t.kind = 'general' AND t.available_quantity = t.total_quantity AND t.total_quantity > 0`,
-      )).rows[0];
+        )
+      ).rows[0];
       expect(general.n).toBeGreaterThanOrEqual(1);
 
       // Through the API: 아이유 finds IU's concert, a typo finds BLACKPINK.

@@ -21,7 +21,15 @@ const arena = (name = `Arena ${randomUUID().slice(0, 8)}`) => ({
   name,
   sections: [
     { name: 'VIP', ticketType: 'VIP', price: 165000, rows: 3, seatsPerRow: 10 },
-    { name: 'R', ticketType: 'R', price: 132000, rowList: [{ label: 'AA', seats: 12 }, { label: 'BB', seats: 14 }] },
+    {
+      name: 'R',
+      ticketType: 'R',
+      price: 132000,
+      rowList: [
+        { label: 'AA', seats: 12 },
+        { label: 'BB', seats: 14 },
+      ],
+    },
     { name: 'S1', ticketType: 'S', price: 99000, rows: 2, seatsPerRow: 5 },
     { name: 'S2', ticketType: 'S', price: 99000, rows: 1, seatsPerRow: 7 },
   ],
@@ -41,7 +49,7 @@ async function createEvent(extra: Record<string, unknown> = {}) {
 }
 
 describe('seat layouts and seat generation', () => {
-  it('generates exactly the layout\'s seats, per section, with prices, labels and one ticket type per price category', async () => {
+  it("generates exactly the layout's seats, per section, with prices, labels and one ticket type per price category", async () => {
     const layoutRes = await call('POST', '/v1/seat-layouts', arena());
     expect(layoutRes.statusCode, layoutRes.body).toBe(201);
     const layout = layoutRes.json();
@@ -49,7 +57,14 @@ describe('seat layouts and seat generation', () => {
     expect(layout.sections.map((s: { seatCount: number }) => s.seatCount)).toEqual([30, 26, 10, 7]);
 
     const event = await createEvent({ seatLayoutId: layout.id, status: 'on_sale' });
-    expect(event).toMatchObject({ status: 'on_sale', seatLayoutId: layout.id, currency: 'KRW', minPrice: 99000, maxPrice: 165000, totalSeats: 73 });
+    expect(event).toMatchObject({
+      status: 'on_sale',
+      seatLayoutId: layout.id,
+      currency: 'KRW',
+      minPrice: 99000,
+      maxPrice: 165000,
+      totalSeats: 73,
+    });
     expect(event.ticketTypes).toEqual([
       expect.objectContaining({ name: 'VIP', kind: 'seated', price: 165000, totalQuantity: 30, availableQuantity: 30 }),
       expect.objectContaining({ name: 'R', kind: 'seated', price: 132000, totalQuantity: 26, availableQuantity: 26 }),
@@ -113,14 +128,24 @@ describe('seat layouts and seat generation', () => {
       sections: Array.from({ length: 3 }, (_, i) => ({ name: `Z${i}`, ticketType: 'R', price: 1000, rows: 100, seatsPerRow: 100 })),
     });
     expect(tooMany.statusCode).toBe(400);
-    expect(tooMany.json().errors).toContainEqual(expect.objectContaining({ path: '/body/sections', message: expect.stringContaining('30000') }));
+    expect(tooMany.json().errors).toContainEqual(
+      expect.objectContaining({ path: '/body/sections', message: expect.stringContaining('30000') }),
+    );
 
     const mixed = await call('POST', '/v1/seat-layouts', {
       name: 'mixed',
       sections: [
         { name: 'A', ticketType: 'R', price: 1000, rows: 2, rowList: [{ label: 'A', seats: 3 }] },
         { name: 'B', ticketType: 'R', price: 2000, rows: 2 },
-        { name: 'C', ticketType: 'S', price: 500, rowList: [{ label: 'X', seats: 3 }, { label: 'X', seats: 3 }] },
+        {
+          name: 'C',
+          ticketType: 'S',
+          price: 500,
+          rowList: [
+            { label: 'X', seats: 3 },
+            { label: 'X', seats: 3 },
+          ],
+        },
         { name: 'D', ticketType: 'S', price: 500, rows: 1, seatsPerRow: 1, colour: 'red' },
       ],
     });
@@ -134,11 +159,26 @@ describe('seat layouts and seat generation', () => {
       sections: [
         { name: 'A', ticketType: 'R', price: 1000, rows: 2, rowList: [{ label: 'A', seats: 3 }] },
         { name: 'B', ticketType: 'R', price: 2000, rows: 2 },
-        { name: 'C', ticketType: 'S', price: 500, rowList: [{ label: 'X', seats: 3 }, { label: 'X', seats: 3 }] },
+        {
+          name: 'C',
+          ticketType: 'S',
+          price: 500,
+          rowList: [
+            { label: 'X', seats: 3 },
+            { label: 'X', seats: 3 },
+          ],
+        },
       ],
     });
     const paths = semantic.json().errors.map((e: { path: string }) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['/body/sections/0/rows', '/body/sections/1/price', '/body/sections/1/seatsPerRow', '/body/sections/2/rowList/1/label']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/body/sections/0/rows',
+        '/body/sections/1/price',
+        '/body/sections/1/seatsPerRow',
+        '/body/sections/2/rowList/1/label',
+      ]),
+    );
 
     const { rowCount } = await t.db.query(`SELECT 1 FROM ticket.seat_layouts WHERE name IN ('dup', 'zero', 'huge', 'mixed', 'semantic')`);
     expect(rowCount).toBe(0);
@@ -156,13 +196,15 @@ describe('seat layouts and seat generation', () => {
   });
 
   it('creates 20,000 seats in one go', async () => {
-    const layout = (await call('POST', '/v1/seat-layouts', {
-      name: `Stadium ${randomUUID().slice(0, 8)}`,
-      sections: [
-        { name: 'N', ticketType: 'N', price: 30000, rows: 100, seatsPerRow: 100 },
-        { name: 'S', ticketType: 'S', price: 20000, rows: 100, seatsPerRow: 100 },
-      ],
-    })).json();
+    const layout = (
+      await call('POST', '/v1/seat-layouts', {
+        name: `Stadium ${randomUUID().slice(0, 8)}`,
+        sections: [
+          { name: 'N', ticketType: 'N', price: 30000, rows: 100, seatsPerRow: 100 },
+          { name: 'S', ticketType: 'S', price: 20000, rows: 100, seatsPerRow: 100 },
+        ],
+      })
+    ).json();
     expect(layout.totalSeats).toBe(20_000);
     const started = Date.now();
     const event = await createEvent({ seatLayoutId: layout.id });
@@ -214,7 +256,11 @@ describe('access and validation', () => {
     expect(badQuery.statusCode).toBe(400);
     const badDate = await call('POST', '/v1/events', eventBody({ eventDate: 'tomorrow' }));
     expect(badDate.json().errors).toContainEqual(expect.objectContaining({ path: '/body/eventDate' }));
-    const window = await call('POST', '/v1/events', eventBody({ saleStartDate: '2027-02-01T00:00:00Z', saleEndDate: '2027-01-01T00:00:00Z' }));
+    const window = await call(
+      'POST',
+      '/v1/events',
+      eventBody({ saleStartDate: '2027-02-01T00:00:00Z', saleEndDate: '2027-01-01T00:00:00Z' }),
+    );
     expect(window.statusCode).toBe(400);
     expect(window.json().errors).toContainEqual(expect.objectContaining({ path: '/body/saleEndDate' }));
 
@@ -228,7 +274,8 @@ describe('creating an event', () => {
   it('honours Idempotency-Key: a retry replays the answer and creates nothing more', async () => {
     const body = eventBody({ title: `Retry ${randomUUID().slice(0, 8)}` });
     const key = randomUUID();
-    const send = () => t.app.inject({ method: 'POST', url: '/v1/events', payload: body, headers: { ...bearer(adminToken), 'idempotency-key': key } });
+    const send = () =>
+      t.app.inject({ method: 'POST', url: '/v1/events', payload: body, headers: { ...bearer(adminToken), 'idempotency-key': key } });
     const first = await send();
     const second = await send();
     expect(first.statusCode).toBe(201);
@@ -274,15 +321,27 @@ describe('event lifecycle', () => {
     expect((await call('GET', `/v1/events/${event.id}`, undefined, null)).json().status).toBe('ended');
 
     const other = await createEvent();
-    expect((await call('PATCH', `/v1/events/${other.id}`, { status: 'cancelled', title: 'Called off' })).json()).toMatchObject({ status: 'cancelled', title: 'Called off' });
+    expect((await call('PATCH', `/v1/events/${other.id}`, { status: 'cancelled', title: 'Called off' })).json()).toMatchObject({
+      status: 'cancelled',
+      title: 'Called off',
+    });
     expect((await call('PATCH', `/v1/events/${other.id}`, { status: 'on_sale' })).statusCode).toBe(409);
   });
 
   it('updates details and clears optional ones with null', async () => {
     const event = await createEvent({ artistName: 'Someone', posterImageUrl: 'https://img.example.com/p.jpg' });
-    const res = await call('PATCH', `/v1/events/${event.id}`, { artistName: null, venue: 'Olympic Hall', eventDate: '2027-04-01T09:00:00Z' });
+    const res = await call('PATCH', `/v1/events/${event.id}`, {
+      artistName: null,
+      venue: 'Olympic Hall',
+      eventDate: '2027-04-01T09:00:00Z',
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ artistName: null, venue: 'Olympic Hall', eventDate: '2027-04-01T09:00:00.000Z', posterImageUrl: 'https://img.example.com/p.jpg' });
+    expect(res.json()).toMatchObject({
+      artistName: null,
+      venue: 'Olympic Hall',
+      eventDate: '2027-04-01T09:00:00.000Z',
+      posterImageUrl: 'https://img.example.com/p.jpg',
+    });
   });
 });
 
@@ -292,11 +351,13 @@ describe('deleting an event', () => {
     const event = await createEvent({ seatLayoutId: layout.id, status: 'on_sale' });
     const buyer = await registerUser(t.app);
     const seat = (await t.db.query(`SELECT id, ticket_type_id, price FROM ticket.seats WHERE event_id = $1 LIMIT 1`, [event.id])).rows[0];
-    const reservation = (await t.db.query(
-      `INSERT INTO ticket.reservations (number, user_id, event_id, total_amount, currency, expires_at)
+    const reservation = (
+      await t.db.query(
+        `INSERT INTO ticket.reservations (number, user_id, event_id, total_amount, currency, expires_at)
        VALUES ($1, $2, $3, $4, 'KRW', now() + interval '15 minutes') RETURNING id`,
-      [`TK-TEST-${randomUUID().slice(0, 6)}`, buyer.userId, event.id, seat.price],
-    )).rows[0];
+        [`TK-TEST-${randomUUID().slice(0, 6)}`, buyer.userId, event.id, seat.price],
+      )
+    ).rows[0];
     await t.db.query(
       `INSERT INTO ticket.reservation_items (reservation_id, reservation_status, ticket_type_id, seat_id, quantity, unit_price, subtotal)
        VALUES ($1, 'pending', $2, $3, 1, $4, $4)`,
@@ -327,7 +388,12 @@ describe('deleting an event', () => {
 describe('ticket types', () => {
   it('adds general admission with available = total, and resizes keeping held/sold tickets consistent', async () => {
     const event = await createEvent({ status: 'on_sale' });
-    const created = await call('POST', `/v1/events/${event.id}/ticket-types`, { name: 'Standing', kind: 'general', price: 88000, totalQuantity: 100 });
+    const created = await call('POST', `/v1/events/${event.id}/ticket-types`, {
+      name: 'Standing',
+      kind: 'general',
+      price: 88000,
+      totalQuantity: 100,
+    });
     expect(created.statusCode, created.body).toBe(201);
     const type = created.json();
     expect(type).toMatchObject({ kind: 'general', price: 88000, currency: 'KRW', totalQuantity: 100, availableQuantity: 100 });
@@ -347,7 +413,10 @@ describe('ticket types', () => {
     const detail = (await call('GET', `/v1/events/${event.id}`, undefined, null)).json();
     expect(detail).toMatchObject({ minPrice: 88000, maxPrice: 88000 });
 
-    expect((await call('POST', `/v1/events/${event.id}/ticket-types`, { name: 'Standing', kind: 'general', price: 1, totalQuantity: 1 })).json().code).toBe('TICKET_TYPE_EXISTS');
+    expect(
+      (await call('POST', `/v1/events/${event.id}/ticket-types`, { name: 'Standing', kind: 'general', price: 1, totalQuantity: 1 })).json()
+        .code,
+    ).toBe('TICKET_TYPE_EXISTS');
     const noTotal = await call('POST', `/v1/events/${event.id}/ticket-types`, { name: 'GA', kind: 'general', price: 1 });
     expect(noTotal.json().errors).toContainEqual(expect.objectContaining({ path: '/body/totalQuantity' }));
   });
@@ -363,10 +432,12 @@ describe('ticket types', () => {
     expect((await call('PATCH', `/v1/ticket-types/${vip.id}`, { totalQuantity: 5 })).json().code).toBe('VALIDATION_FAILED');
 
     const buyer = await registerUser(t.app);
-    const hold = (await t.db.query(
-      `INSERT INTO ticket.holds (event_id, user_id, expires_at) VALUES ($1, $2, now() + interval '5 minutes') RETURNING id`,
-      [event.id, buyer.userId],
-    )).rows[0];
+    const hold = (
+      await t.db.query(
+        `INSERT INTO ticket.holds (event_id, user_id, expires_at) VALUES ($1, $2, now() + interval '5 minutes') RETURNING id`,
+        [event.id, buyer.userId],
+      )
+    ).rows[0];
     await t.db.query(
       `UPDATE ticket.seats SET status = 'held', hold_id = $2, hold_expires_at = now() + interval '5 minutes'
        WHERE id = (SELECT id FROM ticket.seats WHERE ticket_type_id = $1 LIMIT 1)`,

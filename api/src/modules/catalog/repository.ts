@@ -147,7 +147,10 @@ const MAPPING_COLUMNS = 'id, korean, english, entity_type, created_at';
 export const catalogRepository = {
   // ---- seat layouts ----
 
-  async insertSeatLayout(db: Queryable, layout: { name: string; description: string | null; totalSeats: number; config: unknown }): Promise<SeatLayoutRow | undefined> {
+  async insertSeatLayout(
+    db: Queryable,
+    layout: { name: string; description: string | null; totalSeats: number; config: unknown },
+  ): Promise<SeatLayoutRow | undefined> {
     const { rows } = await db.query<SeatLayoutRow>(
       `INSERT INTO ticket.seat_layouts (name, description, total_seats, layout_config) VALUES ($1, $2, $3, $4)
        ON CONFLICT (name) DO NOTHING RETURNING ${LAYOUT_COLUMNS}`,
@@ -181,17 +184,40 @@ export const catalogRepository = {
   async insertEvent(
     db: Queryable,
     e: {
-      title: string; description: string | null; venue: string; address: string | null; artistName: string | null;
-      eventDate: string; saleStartDate: string | null; saleEndDate: string | null; posterImageUrl: string | null;
-      status: EventStatus; seatLayoutId: string | null; currency: string; createdBy: string | null;
+      title: string;
+      description: string | null;
+      venue: string;
+      address: string | null;
+      artistName: string | null;
+      eventDate: string;
+      saleStartDate: string | null;
+      saleEndDate: string | null;
+      posterImageUrl: string | null;
+      status: EventStatus;
+      seatLayoutId: string | null;
+      currency: string;
+      createdBy: string | null;
     },
   ): Promise<string> {
     const { rows } = await db.query<{ id: string }>(
       `INSERT INTO ticket.events (title, description, venue, address, artist_name, event_date, sale_start_date, sale_end_date,
                                   poster_image_url, status, seat_layout_id, currency, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-      [e.title, e.description, e.venue, e.address, e.artistName, e.eventDate, e.saleStartDate, e.saleEndDate,
-        e.posterImageUrl, e.status, e.seatLayoutId, e.currency, e.createdBy],
+      [
+        e.title,
+        e.description,
+        e.venue,
+        e.address,
+        e.artistName,
+        e.eventDate,
+        e.saleStartDate,
+        e.saleEndDate,
+        e.posterImageUrl,
+        e.status,
+        e.seatLayoutId,
+        e.currency,
+        e.createdBy,
+      ],
     );
     return rows[0]!.id;
   },
@@ -238,8 +264,14 @@ export const catalogRepository = {
     offset: number,
   ): Promise<Array<EventRow & { rank: number }>> {
     const values: unknown[] = [
-      filter.status ?? null, filter.from ?? null, filter.to ?? null,
-      terms.map((t) => t.term), terms.map((t) => t.substring), minRank, limit, offset,
+      filter.status ?? null,
+      filter.from ?? null,
+      filter.to ?? null,
+      terms.map((t) => t.term),
+      terms.map((t) => t.substring),
+      minRank,
+      limit,
+      offset,
     ];
     const columns = ['lower(e.title)', `lower(coalesce(e.artist_name, ''))`, 'lower(e.venue)'];
     // Conditions the trigram indexes can answer, and the rest (Hangul substrings under the C locale,
@@ -259,8 +291,12 @@ export const catalogRepository = {
     }
     const candidateQueries = [indexed, scanned]
       .filter((conditions) => conditions.length > 0)
-      .map((conditions) => `SELECT e.id, e.event_date, lower(e.title) AS title, lower(coalesce(e.artist_name, '')) AS artist, lower(e.venue) AS venue
-         FROM ticket.events e WHERE ${EVENT_FILTER} AND (${conditions.join(' OR ')})`);
+      .map(
+        (
+          conditions,
+        ) => `SELECT e.id, e.event_date, lower(e.title) AS title, lower(coalesce(e.artist_name, '')) AS artist, lower(e.venue) AS venue
+         FROM ticket.events e WHERE ${EVENT_FILTER} AND (${conditions.join(' OR ')})`,
+      );
     if (candidateQueries.length === 0) return [];
     const { rows } = await db.query<EventRow & { rank: number }>(
       `WITH terms AS (SELECT * FROM unnest($4::text[], $5::boolean[]) AS x(term, substring_ok)),
@@ -340,8 +376,15 @@ export const catalogRepository = {
        FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::int[]) AS x(name, kind, price, total, description, sort_order)
        ON CONFLICT (event_id, name) DO NOTHING
        RETURNING id, name`,
-      [eventId, types.map((t) => t.name), types.map((t) => t.kind), types.map((t) => t.price), types.map((t) => t.total),
-        types.map((t) => t.description), types.map((t) => t.sortOrder)],
+      [
+        eventId,
+        types.map((t) => t.name),
+        types.map((t) => t.kind),
+        types.map((t) => t.price),
+        types.map((t) => t.total),
+        types.map((t) => t.description),
+        types.map((t) => t.sortOrder),
+      ],
     );
     return rows;
   },
@@ -357,11 +400,18 @@ export const catalogRepository = {
   },
 
   async listTicketTypes(db: Queryable, eventId: string): Promise<TicketTypeRow[]> {
-    const { rows } = await db.query<TicketTypeRow>(`${TICKET_TYPE_SELECT} WHERE t.event_id = $1 ORDER BY t.sort_order, t.price DESC, t.name`, [eventId]);
+    const { rows } = await db.query<TicketTypeRow>(
+      `${TICKET_TYPE_SELECT} WHERE t.event_id = $1 ORDER BY t.sort_order, t.price DESC, t.name`,
+      [eventId],
+    );
     return rows;
   },
 
-  async updateTicketType(db: Queryable, id: string, fields: { name?: string; price?: number; description?: string | null; sortOrder?: number }): Promise<void> {
+  async updateTicketType(
+    db: Queryable,
+    id: string,
+    fields: { name?: string; price?: number; description?: string | null; sortOrder?: number },
+  ): Promise<void> {
     const set = setClause(TICKET_TYPE_COLUMNS, fields, 1);
     if (!set.sql) return;
     await db.query(`UPDATE ticket.ticket_types SET ${set.sql} WHERE id = $1`, [id, ...set.values]);
@@ -408,7 +458,10 @@ export const catalogRepository = {
     return rows;
   },
 
-  async insertKeywordMapping(db: Queryable, m: { korean: string; english: string; entityType: string }): Promise<KeywordMappingRow | undefined> {
+  async insertKeywordMapping(
+    db: Queryable,
+    m: { korean: string; english: string; entityType: string },
+  ): Promise<KeywordMappingRow | undefined> {
     // Case-insensitive duplicate check too: "IU" and "iu" are the same search term.
     const { rows } = await db.query<KeywordMappingRow>(
       `INSERT INTO ticket.keyword_mappings (korean, english, entity_type)
@@ -438,7 +491,10 @@ export const catalogRepository = {
 
   // ---- news ----
 
-  async insertNews(db: Queryable, n: { title: string; content: string; author: string | null; authorId: string | null; isPinned: boolean }): Promise<NewsRow> {
+  async insertNews(
+    db: Queryable,
+    n: { title: string; content: string; author: string | null; authorId: string | null; isPinned: boolean },
+  ): Promise<NewsRow> {
     const { rows } = await db.query<NewsRow>(
       `INSERT INTO ticket.news (title, content, author, author_id, is_pinned)
        VALUES ($1, $2, coalesce($3, (SELECT name FROM auth.users WHERE id = $4), 'TIKETI'), $4, $5)
@@ -464,7 +520,11 @@ export const catalogRepository = {
     return rows[0];
   },
 
-  async updateNews(db: Queryable, id: string, fields: { title?: string; content?: string; author?: string; isPinned?: boolean }): Promise<NewsRow | undefined> {
+  async updateNews(
+    db: Queryable,
+    id: string,
+    fields: { title?: string; content?: string; author?: string; isPinned?: boolean },
+  ): Promise<NewsRow | undefined> {
     const set = setClause(NEWS_COLUMNS, fields, 1);
     const { rows } = await db.query<NewsRow>(
       set.sql

@@ -5,9 +5,12 @@ import { ListQuery, Nullable, StrictObject, Timestamp, Uuid } from '../../schema
 
 export const EVENT_STATUSES = ['upcoming', 'on_sale', 'sold_out', 'ended', 'cancelled'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
-export const EventStatusSchema = Type.Union(EVENT_STATUSES.map((s) => Type.Literal(s)), {
-  description: 'upcoming → on_sale → sold_out | ended | cancelled; on_sale ↔ sold_out; upcoming → cancelled',
-});
+export const EventStatusSchema = Type.Union(
+  EVENT_STATUSES.map((s) => Type.Literal(s)),
+  {
+    description: 'upcoming → on_sale → sold_out | ended | cancelled; on_sale ↔ sold_out; upcoming → cancelled',
+  },
+);
 
 const Money = (description: string) => Type.Integer({ minimum: 0, maximum: 100_000_000, description });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code; amounts are in its minor unit (KRW: whole won)' });
@@ -31,10 +34,16 @@ export const LayoutSection = StrictObject(
     name: ShortText(30, { description: 'Section name, unique in the layout (VIP, R, Floor-A ...)' }),
     ticketType: ShortText(50, { description: 'Price category the seats belong to; sections may share one if their prices agree' }),
     price: Money('Price of every seat in the section, in the event currency'),
-    rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Number of rows, labelled A, B, … Z, AA …; with seatsPerRow' })),
+    rows: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 200, description: 'Number of rows, labelled A, B, … Z, AA …; with seatsPerRow' }),
+    ),
     seatsPerRow: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Seats in each row; with rows' })),
     rowList: Type.Optional(
-      Type.Array(LayoutRow, { minItems: 1, maxItems: 200, description: 'Explicit rows with their own labels and seat counts; instead of rows + seatsPerRow' }),
+      Type.Array(LayoutRow, {
+        minItems: 1,
+        maxItems: 200,
+        description: 'Explicit rows with their own labels and seat counts; instead of rows + seatsPerRow',
+      }),
     ),
   },
   { title: 'LayoutSection' },
@@ -99,7 +108,9 @@ export const CreateTicketTypeBody = StrictObject({
   name: ShortText(50),
   kind: TicketTypeKind,
   price: Money('Price per ticket, in the event currency'),
-  totalQuantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Required for general admission; seated types count their seats' })),
+  totalQuantity: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Required for general admission; seated types count their seats' }),
+  ),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
   sortOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
 });
@@ -109,7 +120,9 @@ export const UpdateTicketTypeBody = StrictObject(
   {
     name: Type.Optional(ShortText(50)),
     price: Type.Optional(Money('New price; for seated types also the price of every seat of the type')),
-    totalQuantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'General admission only; availability moves by the same delta' })),
+    totalQuantity: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'General admission only; availability moves by the same delta' }),
+    ),
     description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
     sortOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
   },
@@ -171,7 +184,9 @@ export const CreateEventBody = StrictObject({
   saleStartDate: Type.Optional(Timestamp()),
   saleEndDate: Type.Optional(Timestamp()),
   posterImageUrl: Type.Optional(Url),
-  status: Type.Optional(Type.Union([Type.Literal('upcoming'), Type.Literal('on_sale')], { default: 'upcoming', description: 'Starting status' })),
+  status: Type.Optional(
+    Type.Union([Type.Literal('upcoming'), Type.Literal('on_sale')], { default: 'upcoming', description: 'Starting status' }),
+  ),
   seatLayoutId: Type.Optional(Uuid({ description: 'Generate the seats and seated ticket types from this layout' })),
   currency: Type.Optional(Currency),
 });
@@ -197,7 +212,13 @@ export type UpdateEventInput = Static<typeof UpdateEventBody>;
 export const ListEventsQuery = StrictObject({
   ...ListQuery,
   status: Type.Optional(EventStatusSchema),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Title, artist or venue, in Korean or English; typos forgiven; ranked by match' })),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'Title, artist or venue, in Korean or English; typos forgiven; ranked by match',
+    }),
+  ),
   from: Type.Optional(Timestamp({ description: 'Events on or after this time' })),
   to: Type.Optional(Timestamp({ description: 'Events before this time' })),
 });
@@ -223,7 +244,7 @@ export const News = Type.Object(
 export const CreateNewsBody = StrictObject({
   title: ShortText(200),
   content: Type.String({ minLength: 1, maxLength: 50_000 }),
-  author: Type.Optional(ShortText(100, { description: 'Byline; defaults to the admin\'s name' })),
+  author: Type.Optional(ShortText(100, { description: "Byline; defaults to the admin's name" })),
   isPinned: Type.Optional(Type.Boolean({ default: false })),
 });
 export type CreateNewsInput = Static<typeof CreateNewsBody>;
@@ -255,6 +276,8 @@ export const KeywordMapping = Type.Object(
 export const CreateKeywordMappingBody = StrictObject({
   korean: ShortText(100, { description: 'Korean term, such as 아이유' }),
   english: ShortText(100, { description: 'English term, such as IU' }),
-  entityType: Type.Optional(Type.Union([Type.Literal('artist'), Type.Literal('venue'), Type.Literal('event'), Type.Literal('other')], { default: 'artist' })),
+  entityType: Type.Optional(
+    Type.Union([Type.Literal('artist'), Type.Literal('venue'), Type.Literal('event'), Type.Literal('other')], { default: 'artist' }),
+  ),
 });
 export type CreateKeywordMappingInput = Static<typeof CreateKeywordMappingBody>;

@@ -6,7 +6,13 @@ import { withTransaction, type Db } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
 import { catalogRepository as repo } from './repository.js';
 import { createCatalogService } from './service.js';
-import type { CreateEventInput, CreateKeywordMappingInput, CreateNewsInput, CreateSeatLayoutInput, CreateTicketTypeInput } from './schemas.js';
+import type {
+  CreateEventInput,
+  CreateKeywordMappingInput,
+  CreateNewsInput,
+  CreateSeatLayoutInput,
+  CreateTicketTypeInput,
+} from './schemas.js';
 
 export const SAMPLE_CATALOG_PATH = fileURLToPath(new URL('../../../../db/seeds/sample.json', import.meta.url));
 

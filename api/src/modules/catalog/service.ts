@@ -74,12 +74,16 @@ export function validateLayout(input: Pick<CreateSeatLayoutInput, 'sections'>): 
 
     const category = categoryPrices.get(section.ticketType);
     if (category && category.price !== section.price) {
-      errors.push({ path: `${at}/price`, message: `differs from section ${category.index}, which has the same ticketType at ${category.price}` });
+      errors.push({
+        path: `${at}/price`,
+        message: `differs from section ${category.index}, which has the same ticketType at ${category.price}`,
+      });
     } else if (!category) categoryPrices.set(section.ticketType, { price: section.price, index: i });
 
     if (section.rowList) {
       if (section.rows !== undefined) errors.push({ path: `${at}/rows`, message: 'give either rowList or rows + seatsPerRow, not both' });
-      if (section.seatsPerRow !== undefined) errors.push({ path: `${at}/seatsPerRow`, message: 'give either rowList or rows + seatsPerRow, not both' });
+      if (section.seatsPerRow !== undefined)
+        errors.push({ path: `${at}/seatsPerRow`, message: 'give either rowList or rows + seatsPerRow, not both' });
       const labels = new Map<string, number>();
       section.rowList.forEach((row, r) => {
         const label = row.label.trim();
@@ -237,8 +241,7 @@ const pgCode = (err: unknown) => (err as { code?: string }).code;
  * transaction (the seed), in which case multi-step writes join that transaction.
  */
 export function createCatalogService(db: Queryable) {
-  const inTransaction = <T>(work: (client: Queryable) => Promise<T>): Promise<T> =>
-    isPool(db) ? withTransaction(db, work) : work(db);
+  const inTransaction = <T>(work: (client: Queryable) => Promise<T>): Promise<T> => (isPool(db) ? withTransaction(db, work) : work(db));
 
   async function getEventRow(client: Queryable, eventId: string, forUpdate = false): Promise<EventRow> {
     const event = await repo.findEvent(client, eventId, { forUpdate });
@@ -251,7 +254,14 @@ export function createCatalogService(db: Queryable) {
     const types = await repo.listTicketTypes(client, eventId);
     return {
       ...toPublicEvent(event),
-      ticketTypes: types.map((t) => ({ id: t.id, name: t.name, kind: t.kind, price: t.price, totalQuantity: t.total_quantity, availableQuantity: t.available_quantity })),
+      ticketTypes: types.map((t) => ({
+        id: t.id,
+        name: t.name,
+        kind: t.kind,
+        price: t.price,
+        totalQuantity: t.total_quantity,
+        availableQuantity: t.available_quantity,
+      })),
       totalSeats: types.filter((t) => t.kind === 'seated').reduce((n, t) => n + t.total_quantity, 0),
     };
   }
@@ -323,7 +333,14 @@ export function createCatalogService(db: Queryable) {
           const created = await repo.insertTicketTypes(
             client,
             eventId,
-            [...categories].map(([name, c], i) => ({ name, kind: 'seated' as const, price: c.price, total: c.total, description: null, sortOrder: i })),
+            [...categories].map(([name, c], i) => ({
+              name,
+              kind: 'seated' as const,
+              price: c.price,
+              total: c.total,
+              description: null,
+              sortOrder: i,
+            })),
           );
           const ids = new Map(created.map((t) => [t.name, t.id]));
           await repo.insertSeats(client, eventId, expandLayout(sections, ids));
@@ -339,7 +356,9 @@ export function createCatalogService(db: Queryable) {
       if (filter.q) {
         const offset = Number(cursor?.[0] ?? 0);
         if (!Number.isInteger(offset) || offset < 0) {
-          throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API gave out', { errors: [{ path: '/querystring/cursor', message: 'is not a valid cursor' }] });
+          throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API gave out', {
+            errors: [{ path: '/querystring/cursor', message: 'is not a valid cursor' }],
+          });
         }
         const query = filter.q;
         const rows = await inTransaction(async (client) => {
@@ -361,7 +380,8 @@ export function createCatalogService(db: Queryable) {
           const allowed = STATUS_TRANSITIONS[event.status];
           throw new AppError(
             'INVALID_STATUS_TRANSITION',
-            `An event that is ${event.status} cannot become ${input.status}` + (allowed.length ? `; it may become ${allowed.join(', ')}` : '; that status is final'),
+            `An event that is ${event.status} cannot become ${input.status}` +
+              (allowed.length ? `; it may become ${allowed.join(', ')}` : '; that status is final'),
           );
         }
         checkSaleWindow(
@@ -379,7 +399,8 @@ export function createCatalogService(db: Queryable) {
         // The row lock waits for, and then blocks, reservations being written for this event.
         await getEventRow(client, eventId, true);
         const live = await repo.countLiveReservations(client, eventId);
-        if (live > 0) throw new AppError('EVENT_HAS_SALES', `The event has ${live} pending or confirmed reservation(s); cancel the event instead`);
+        if (live > 0)
+          throw new AppError('EVENT_HAS_SALES', `The event has ${live} pending or confirmed reservation(s); cancel the event instead`);
         try {
           await repo.deleteEvent(client, eventId);
         } catch (err) {
@@ -399,14 +420,25 @@ export function createCatalogService(db: Queryable) {
 
     async createTicketType(eventId: string, input: CreateTicketTypeInput) {
       if (input.kind === 'general' && input.totalQuantity === undefined) {
-        throw new AppError('VALIDATION_FAILED', 'General admission needs a totalQuantity', { errors: [{ path: '/body/totalQuantity', message: 'is required for kind general' }] });
+        throw new AppError('VALIDATION_FAILED', 'General admission needs a totalQuantity', {
+          errors: [{ path: '/body/totalQuantity', message: 'is required for kind general' }],
+        });
       }
       if (input.kind === 'seated' && input.totalQuantity !== undefined) {
-        throw new AppError('VALIDATION_FAILED', 'Seated ticket types count their seats', { errors: [{ path: '/body/totalQuantity', message: 'is only for kind general' }] });
+        throw new AppError('VALIDATION_FAILED', 'Seated ticket types count their seats', {
+          errors: [{ path: '/body/totalQuantity', message: 'is only for kind general' }],
+        });
       }
       await getEventRow(db, eventId);
       const [created] = await repo.insertTicketTypes(db, eventId, [
-        { name: input.name, kind: input.kind, price: input.price, total: input.totalQuantity ?? 0, description: input.description ?? null, sortOrder: input.sortOrder ?? 0 },
+        {
+          name: input.name,
+          kind: input.kind,
+          price: input.price,
+          total: input.totalQuantity ?? 0,
+          description: input.description ?? null,
+          sortOrder: input.sortOrder ?? 0,
+        },
       ]);
       if (!created) throw new AppError('TICKET_TYPE_EXISTS', `The event already has a ticket type named ${input.name}`);
       return toPublicTicketType((await repo.findTicketType(db, created.id))!);
@@ -418,7 +450,9 @@ export function createCatalogService(db: Queryable) {
         if (!type) throw new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${ticketTypeId}`);
         if (input.totalQuantity !== undefined) {
           if (type.kind !== 'general') {
-            throw new AppError('VALIDATION_FAILED', 'A seated ticket type counts its seats', { errors: [{ path: '/body/totalQuantity', message: 'is only for kind general' }] });
+            throw new AppError('VALIDATION_FAILED', 'A seated ticket type counts its seats', {
+              errors: [{ path: '/body/totalQuantity', message: 'is only for kind general' }],
+            });
           }
           if (!(await repo.resizeGeneralTicketType(client, ticketTypeId, input.totalQuantity))) {
             throw new AppError('TICKET_TYPE_IN_USE', 'More tickets are already held or sold than the new total');
@@ -426,7 +460,8 @@ export function createCatalogService(db: Queryable) {
         }
         if (input.price !== undefined && type.kind === 'seated') {
           const taken = await repo.repriceSeats(client, ticketTypeId, input.price);
-          if (taken > 0) throw new AppError('TICKET_TYPE_IN_USE', `${taken} seat(s) of this type are held or sold; their price cannot change`);
+          if (taken > 0)
+            throw new AppError('TICKET_TYPE_IN_USE', `${taken} seat(s) of this type are held or sold; their price cannot change`);
         }
         try {
           await repo.updateTicketType(client, ticketTypeId, input);
@@ -441,7 +476,15 @@ export function createCatalogService(db: Queryable) {
     // ---- news ----
 
     async createNews(input: CreateNewsInput, authorId: string | null) {
-      return toPublicNews(await repo.insertNews(db, { title: input.title, content: input.content, author: input.author ?? null, authorId, isPinned: input.isPinned ?? false }));
+      return toPublicNews(
+        await repo.insertNews(db, {
+          title: input.title,
+          content: input.content,
+          author: input.author ?? null,
+          authorId,
+          isPinned: input.isPinned ?? false,
+        }),
+      );
     },
 
     listNews: (limit: number, after?: [boolean, string, string]) => repo.listNews(db, limit, after),
@@ -465,7 +508,11 @@ export function createCatalogService(db: Queryable) {
     // ---- keyword mappings ----
 
     async createKeywordMapping(input: CreateKeywordMappingInput) {
-      const row = await repo.insertKeywordMapping(db, { korean: input.korean.trim(), english: input.english.trim(), entityType: input.entityType ?? 'artist' });
+      const row = await repo.insertKeywordMapping(db, {
+        korean: input.korean.trim(),
+        english: input.english.trim(),
+        entityType: input.entityType ?? 'artist',
+      });
       if (!row) throw new AppError('KEYWORD_MAPPING_EXISTS', `${input.korean} ↔ ${input.english} is already mapped`);
       return toPublicKeywordMapping(row);
     },
@@ -473,7 +520,8 @@ export function createCatalogService(db: Queryable) {
     listKeywordMappings: (limit: number, after?: [string, string]) => repo.listKeywordMappings(db, limit, after),
 
     async deleteKeywordMapping(mappingId: string) {
-      if (!(await repo.deleteKeywordMapping(db, mappingId))) throw new AppError('KEYWORD_MAPPING_NOT_FOUND', `No keyword mapping ${mappingId}`);
+      if (!(await repo.deleteKeywordMapping(db, mappingId)))
+        throw new AppError('KEYWORD_MAPPING_NOT_FOUND', `No keyword mapping ${mappingId}`);
     },
   };
 }
