@@ -134,7 +134,7 @@ const TICKET_TYPE_SELECT = `
   LEFT JOIN LATERAL (
     SELECT count(*) AS total,
            count(*) FILTER (WHERE st.status = 'available' OR (st.status = 'held' AND st.hold_expires_at <= now())) AS available
-    FROM ticket.seats st WHERE st.ticket_type_id = t.id) s ON t.kind = 'seated'
+    FROM ticket.seats st WHERE st.event_id = t.event_id AND st.ticket_type_id = t.id) s ON t.kind = 'seated'
   LEFT JOIN LATERAL (
     SELECT sum(hi.quantity) AS expired_held
     FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id
@@ -432,12 +432,12 @@ export const catalogRepository = {
   },
 
   /** Reprices every seat of a seated type; returns how many of them are not available (held or sold). */
-  async repriceSeats(db: Queryable, ticketTypeId: string, price: number): Promise<number> {
+  async repriceSeats(db: Queryable, eventId: string, ticketTypeId: string, price: number): Promise<number> {
     // The UPDATE locks every seat of the type, so the count below cannot change before commit.
-    await db.query('UPDATE ticket.seats SET price = $2 WHERE ticket_type_id = $1', [ticketTypeId, price]);
+    await db.query('UPDATE ticket.seats SET price = $3 WHERE event_id = $1 AND ticket_type_id = $2', [eventId, ticketTypeId, price]);
     const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ticket.seats WHERE ticket_type_id = $1 AND status <> 'available'`,
-      [ticketTypeId],
+      `SELECT count(*)::int AS n FROM ticket.seats WHERE event_id = $1 AND ticket_type_id = $2 AND status <> 'available'`,
+      [eventId, ticketTypeId],
     );
     return rows[0]!.n;
   },

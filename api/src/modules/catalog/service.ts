@@ -459,7 +459,7 @@ export function createCatalogService(db: Queryable) {
           }
         }
         if (input.price !== undefined && type.kind === 'seated') {
-          const taken = await repo.repriceSeats(client, ticketTypeId, input.price);
+          const taken = await repo.repriceSeats(client, type.event_id, ticketTypeId, input.price);
           if (taken > 0)
             throw new AppError('TICKET_TYPE_IN_USE', `${taken} seat(s) of this type are held or sold; their price cannot change`);
         }
