@@ -240,6 +240,7 @@ describe('sample seed', () => {
   });
 
   it('does nothing to a database that already has events', async () => {
+    await createEvent({ title: 'Already here', venue: 'Hall' });
     const before = (await t.db.query('SELECT count(*)::int AS n FROM ticket.events')).rows[0].n;
     expect(before).toBeGreaterThan(0);
     expect((await seedSampleCatalog(t.db)).loaded).toBe(false);
