@@ -123,18 +123,19 @@ const EVENT_FILTER = `($1::text IS NULL OR e.status = $1) AND ($2::timestamptz I
   AND ($3::timestamptz IS NULL OR e.event_date < $3)`;
 
 // Seated types count their seats; a seat or general ticket whose hold has expired but is not yet swept
-// counts as available, so listings are right before the sweeper runs.
-const TICKET_TYPE_SELECT = `
+// counts as available, so listings are right before the sweeper runs. `seatFilter` picks the seats
+// to count (one event, or one type) in a single pass over the seats (event_id, status) index.
+const ticketTypeSelect = (seatFilter: string) => `
   SELECT t.id, t.event_id, t.name, t.kind, t.price, t.description, t.sort_order, t.created_at, t.updated_at, e.currency,
          CASE WHEN t.kind = 'seated' THEN coalesce(s.total, 0) ELSE t.total_quantity END::int AS total_quantity,
          CASE WHEN t.kind = 'seated' THEN coalesce(s.available, 0)
               ELSE least(t.total_quantity, t.available_quantity + coalesce(g.expired_held, 0)) END::int AS available_quantity
   FROM ticket.ticket_types t
   JOIN ticket.events e ON e.id = t.event_id
-  LEFT JOIN LATERAL (
-    SELECT count(*) AS total,
+  LEFT JOIN (
+    SELECT st.ticket_type_id, count(*) AS total,
            count(*) FILTER (WHERE st.status = 'available' OR (st.status = 'held' AND st.hold_expires_at <= now())) AS available
-    FROM ticket.seats st WHERE st.event_id = t.event_id AND st.ticket_type_id = t.id) s ON t.kind = 'seated'
+    FROM ticket.seats st WHERE ${seatFilter} GROUP BY st.ticket_type_id) s ON s.ticket_type_id = t.id
   LEFT JOIN LATERAL (
     SELECT sum(hi.quantity) AS expired_held
     FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id
@@ -390,7 +391,10 @@ export const catalogRepository = {
   },
 
   async findTicketType(db: Queryable, id: string): Promise<TicketTypeRow | undefined> {
-    const { rows } = await db.query<TicketTypeRow>(`${TICKET_TYPE_SELECT} WHERE t.id = $1`, [id]);
+    const { rows } = await db.query<TicketTypeRow>(
+      `${ticketTypeSelect('st.event_id = (SELECT event_id FROM ticket.ticket_types WHERE id = $1) AND st.ticket_type_id = $1')} WHERE t.id = $1`,
+      [id],
+    );
     return rows[0];
   },
 
@@ -401,7 +405,7 @@ export const catalogRepository = {
 
   async listTicketTypes(db: Queryable, eventId: string): Promise<TicketTypeRow[]> {
     const { rows } = await db.query<TicketTypeRow>(
-      `${TICKET_TYPE_SELECT} WHERE t.event_id = $1 ORDER BY t.sort_order, t.price DESC, t.name`,
+      `${ticketTypeSelect('st.event_id = $1')} WHERE t.event_id = $1 ORDER BY t.sort_order, t.price DESC, t.name`,
       [eventId],
     );
     return rows;
