@@ -450,5 +450,31 @@ describe('ticket types', () => {
     expect(after.rows).toEqual([{ price: 170000 }]);
     const types = (await call('GET', `/v1/events/${event.id}/ticket-types`, undefined, null)).json().data;
     expect(types.find((x: { id: string }) => x.id === vip.id)).toMatchObject({ totalQuantity: 30, availableQuantity: 29 });
+
+    // Once the hold has expired the seat counts as available again, before any sweeper runs.
+    await t.db.query(`UPDATE ticket.seats SET hold_expires_at = now() - interval '1 second' WHERE hold_id = $1`, [hold.id]);
+    const detail = (await call('GET', `/v1/events/${event.id}`, undefined, null)).json();
+    expect(detail.ticketTypes.find((x: { id: string }) => x.id === vip.id)).toMatchObject({ totalQuantity: 30, availableQuantity: 30 });
+  });
+
+  it('counts general-admission tickets of an expired, unswept hold as available', async () => {
+    const event = await createEvent({ status: 'on_sale' });
+    const type = (
+      await call('POST', `/v1/events/${event.id}/ticket-types`, { name: 'GA', kind: 'general', price: 50000, totalQuantity: 10 })
+    ).json();
+    const buyer = await registerUser(t.app);
+    const hold = (
+      await t.db.query(
+        `INSERT INTO ticket.holds (event_id, user_id, expires_at) VALUES ($1, $2, now() + interval '5 minutes') RETURNING id`,
+        [event.id, buyer.userId],
+      )
+    ).rows[0];
+    await t.db.query('INSERT INTO ticket.hold_items (hold_id, ticket_type_id, quantity) VALUES ($1, $2, 4)', [hold.id, type.id]);
+    await t.db.query('UPDATE ticket.ticket_types SET available_quantity = available_quantity - 4 WHERE id = $1', [type.id]);
+    const available = async () =>
+      (await call('GET', `/v1/events/${event.id}/ticket-types`, undefined, null)).json().data[0].availableQuantity as number;
+    expect(await available()).toBe(6);
+    await t.db.query(`UPDATE ticket.holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [hold.id]);
+    expect(await available()).toBe(10);
   });
 });
