@@ -17,6 +17,8 @@ import { authPlugin } from './modules/auth/plugin.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { createAuthService } from './modules/auth/service.js';
 import { opsRoutes } from './modules/ops/routes.js';
+import { catalogRoutes } from './modules/catalog/routes.js';
+import { createCatalogService } from './modules/catalog/service.js';
 
 export interface AppDeps {
   config: Config;
@@ -95,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, { service: authService });
+      await v1.register(catalogRoutes, { service: createCatalogService(db) });
     },
     { prefix: '/v1' },
   );

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   LAYOUT_NAME_TAKEN: { status: 409, title: 'A seat layout with this name exists' },
   TICKET_TYPE_NOT_FOUND: { status: 404, title: 'Ticket type not found' },
   TICKET_TYPE_IN_USE: { status: 409, title: 'The ticket type has sales' },
+  TICKET_TYPE_EXISTS: { status: 409, title: 'The event has a ticket type with this name' },
   NEWS_NOT_FOUND: { status: 404, title: 'News item not found' },
   KEYWORD_MAPPING_NOT_FOUND: { status: 404, title: 'Keyword mapping not found' },
   KEYWORD_MAPPING_EXISTS: { status: 409, title: 'This keyword mapping exists' },

@@ -19,6 +19,11 @@ export function openapiDocument(config: Pick<Config, 'PUBLIC_URL'>) {
       { name: 'ops', description: 'Liveness, readiness, metrics' },
       { name: 'auth', description: 'Accounts and tokens' },
       { name: 'api-keys', description: 'Admin API keys for scripts' },
+      { name: 'events', description: 'Events: listing, search, lifecycle' },
+      { name: 'ticket-types', description: 'Price categories and general-admission quantities' },
+      { name: 'seat-layouts', description: 'Seat layout templates that events generate their seats from' },
+      { name: 'news', description: 'Notices, pinned first' },
+      { name: 'keyword-mappings', description: 'Korean ↔ English search terms' },
     ],
     components: {
       securitySchemes: {

@@ -11,7 +11,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, code: 
     .send({ type: problemType(code), title, status, detail: detail ?? title, code, requestId: request.id, ...extra });
 }
 
-function validationErrors(err: FastifyError): FieldError[] {
+/** Field errors of a schema validation failure, as JSON pointers into the request (`/body/email`). */
+export function validationErrors(err: Pick<FastifyError, 'validation' | 'validationContext'>): FieldError[] {
   return (err.validation ?? []).map((v) => {
     const base = `/${err.validationContext ?? 'body'}${v.instancePath}`;
     const params = v.params as Record<string, unknown>;

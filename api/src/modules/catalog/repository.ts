@@ -1,0 +1,558 @@
+// All SQL of the catalog module: seat layouts, events, ticket types, seat generation, news,
+// keyword mappings and search.
+import type { Queryable } from '../../infra/db.js';
+import type { EventStatus } from './schemas.js';
+
+export interface SeatLayoutRow {
+  id: string;
+  name: string;
+  description: string | null;
+  total_seats: number;
+  layout_config: { sections: unknown[] };
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface EventRow {
+  id: string;
+  title: string;
+  description: string | null;
+  venue: string;
+  address: string | null;
+  artist_name: string | null;
+  event_date: Date;
+  sale_start_date: Date | null;
+  sale_end_date: Date | null;
+  poster_image_url: string | null;
+  status: EventStatus;
+  seat_layout_id: string | null;
+  currency: string;
+  seat_version: number;
+  created_at: Date;
+  updated_at: Date;
+  min_price: number | null;
+  max_price: number | null;
+}
+
+export interface TicketTypeRow {
+  id: string;
+  event_id: string;
+  name: string;
+  kind: 'seated' | 'general';
+  price: number;
+  total_quantity: number;
+  available_quantity: number;
+  description: string | null;
+  sort_order: number;
+  created_at: Date;
+  updated_at: Date;
+  currency: string;
+}
+
+export interface NewsRow {
+  id: string;
+  title: string;
+  content: string;
+  author: string;
+  author_id: string | null;
+  views: number;
+  is_pinned: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface KeywordMappingRow {
+  id: string;
+  korean: string;
+  english: string;
+  entity_type: string;
+  created_at: Date;
+}
+
+/** One generated seat, as the layout expands it. */
+export interface SeatSpec {
+  ticketTypeId: string;
+  section: string;
+  rowLabel: string;
+  rowNumber: number;
+  seatNumber: number;
+  label: string;
+  price: number;
+}
+
+/** Columns an event update may set (camelCase input → column). */
+export const EVENT_COLUMNS = {
+  title: 'title',
+  description: 'description',
+  venue: 'venue',
+  address: 'address',
+  artistName: 'artist_name',
+  eventDate: 'event_date',
+  saleStartDate: 'sale_start_date',
+  saleEndDate: 'sale_end_date',
+  posterImageUrl: 'poster_image_url',
+  status: 'status',
+} as const;
+export type EventField = keyof typeof EVENT_COLUMNS;
+
+const TICKET_TYPE_COLUMNS = { name: 'name', price: 'price', description: 'description', sortOrder: 'sort_order' } as const;
+const NEWS_COLUMNS = { title: 'title', content: 'content', author: 'author', isPinned: 'is_pinned' } as const;
+
+/** `SET a = $2, b = $3` from the given fields, in a fixed column order; values follow `offset`. */
+function setClause(columns: Record<string, string>, fields: Record<string, unknown>, offset: number) {
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  for (const [field, column] of Object.entries(columns)) {
+    if (fields[field] === undefined) continue;
+    values.push(fields[field]);
+    sets.push(`${column} = $${offset + values.length}`);
+  }
+  return { sql: sets.join(', '), values };
+}
+
+// Events with the price range of their ticket types.
+const EVENT_SELECT = `
+  SELECT e.id, e.title, e.description, e.venue, e.address, e.artist_name, e.event_date, e.sale_start_date,
+         e.sale_end_date, e.poster_image_url, e.status, e.seat_layout_id, e.currency, e.seat_version,
+         e.created_at, e.updated_at, p.min_price, p.max_price
+  FROM ticket.events e
+  LEFT JOIN LATERAL (SELECT min(t.price)::int AS min_price, max(t.price)::int AS max_price
+                     FROM ticket.ticket_types t WHERE t.event_id = e.id) p ON true`;
+
+const EVENT_FILTER = `($1::text IS NULL OR e.status = $1) AND ($2::timestamptz IS NULL OR e.event_date >= $2)
+  AND ($3::timestamptz IS NULL OR e.event_date < $3)`;
+
+// Seated types count their seats; a seat or general ticket whose hold has expired but is not yet swept
+// counts as available, so listings are right before the sweeper runs. `seatFilter` picks the seats
+// to count (one event, or one type) in a single pass over the seats (event_id, status) index.
+const ticketTypeSelect = (seatFilter: string) => `
+  SELECT t.id, t.event_id, t.name, t.kind, t.price, t.description, t.sort_order, t.created_at, t.updated_at, e.currency,
+         CASE WHEN t.kind = 'seated' THEN coalesce(s.total, 0) ELSE t.total_quantity END::int AS total_quantity,
+         CASE WHEN t.kind = 'seated' THEN coalesce(s.available, 0)
+              ELSE least(t.total_quantity, t.available_quantity + coalesce(g.expired_held, 0)) END::int AS available_quantity
+  FROM ticket.ticket_types t
+  JOIN ticket.events e ON e.id = t.event_id
+  LEFT JOIN (
+    SELECT st.ticket_type_id, count(*) AS total,
+           count(*) FILTER (WHERE st.status = 'available' OR (st.status = 'held' AND st.hold_expires_at <= now())) AS available
+    FROM ticket.seats st WHERE ${seatFilter} GROUP BY st.ticket_type_id) s ON s.ticket_type_id = t.id
+  LEFT JOIN LATERAL (
+    SELECT sum(hi.quantity) AS expired_held
+    FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id
+    WHERE hi.ticket_type_id = t.id AND h.status = 'active' AND h.expires_at <= now()) g ON t.kind = 'general'`;
+
+const NEWS_COLUMNS_SQL = 'id, title, content, author, author_id, views, is_pinned, created_at, updated_at';
+const LAYOUT_COLUMNS = 'id, name, description, total_seats, layout_config, created_at, updated_at';
+const MAPPING_COLUMNS = 'id, korean, english, entity_type, created_at';
+
+export const catalogRepository = {
+  // ---- seat layouts ----
+
+  async insertSeatLayout(
+    db: Queryable,
+    layout: { name: string; description: string | null; totalSeats: number; config: unknown },
+  ): Promise<SeatLayoutRow | undefined> {
+    const { rows } = await db.query<SeatLayoutRow>(
+      `INSERT INTO ticket.seat_layouts (name, description, total_seats, layout_config) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name) DO NOTHING RETURNING ${LAYOUT_COLUMNS}`,
+      [layout.name, layout.description, layout.totalSeats, JSON.stringify(layout.config)],
+    );
+    return rows[0];
+  },
+
+  async findSeatLayout(db: Queryable, id: string): Promise<SeatLayoutRow | undefined> {
+    const { rows } = await db.query<SeatLayoutRow>(`SELECT ${LAYOUT_COLUMNS} FROM ticket.seat_layouts WHERE id = $1`, [id]);
+    return rows[0];
+  },
+
+  async findSeatLayoutByName(db: Queryable, name: string): Promise<SeatLayoutRow | undefined> {
+    const { rows } = await db.query<SeatLayoutRow>(`SELECT ${LAYOUT_COLUMNS} FROM ticket.seat_layouts WHERE name = $1`, [name]);
+    return rows[0];
+  },
+
+  async listSeatLayouts(db: Queryable, limit: number, after?: [string, string]): Promise<SeatLayoutRow[]> {
+    const { rows } = await db.query<SeatLayoutRow>(
+      `SELECT ${LAYOUT_COLUMNS} FROM ticket.seat_layouts
+       WHERE ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $1`,
+      [limit, after?.[0] ?? null, after?.[1] ?? null],
+    );
+    return rows;
+  },
+
+  // ---- events ----
+
+  async insertEvent(
+    db: Queryable,
+    e: {
+      title: string;
+      description: string | null;
+      venue: string;
+      address: string | null;
+      artistName: string | null;
+      eventDate: string;
+      saleStartDate: string | null;
+      saleEndDate: string | null;
+      posterImageUrl: string | null;
+      status: EventStatus;
+      seatLayoutId: string | null;
+      currency: string;
+      createdBy: string | null;
+    },
+  ): Promise<string> {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO ticket.events (title, description, venue, address, artist_name, event_date, sale_start_date, sale_end_date,
+                                  poster_image_url, status, seat_layout_id, currency, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+      [
+        e.title,
+        e.description,
+        e.venue,
+        e.address,
+        e.artistName,
+        e.eventDate,
+        e.saleStartDate,
+        e.saleEndDate,
+        e.posterImageUrl,
+        e.status,
+        e.seatLayoutId,
+        e.currency,
+        e.createdBy,
+      ],
+    );
+    return rows[0]!.id;
+  },
+
+  async findEvent(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<EventRow | undefined> {
+    // FOR UPDATE cannot sit on the outer join's nullable side, so lock the event row first.
+    if (options.forUpdate) await db.query('SELECT 1 FROM ticket.events WHERE id = $1 FOR UPDATE', [id]);
+    const { rows } = await db.query<EventRow>(`${EVENT_SELECT} WHERE e.id = $1`, [id]);
+    return rows[0];
+  },
+
+  async listEvents(
+    db: Queryable,
+    filter: { status?: string; from?: string; to?: string },
+    limit: number,
+    after?: [string, string],
+  ): Promise<EventRow[]> {
+    const { rows } = await db.query<EventRow>(
+      `${EVENT_SELECT}
+       WHERE ${EVENT_FILTER} AND ($4::timestamptz IS NULL OR (e.event_date, e.id) > ($4::timestamptz, $5::uuid))
+       ORDER BY e.event_date, e.id LIMIT $6`,
+      [filter.status ?? null, filter.from ?? null, filter.to ?? null, after?.[0] ?? null, after?.[1] ?? null, limit],
+    );
+    return rows;
+  },
+
+  /** Word similarity the `<%` index operator accepts, for the rest of the transaction. */
+  async setSearchThreshold(db: Queryable, minRank: number): Promise<void> {
+    await db.query(`SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, [String(minRank)]);
+  },
+
+  /**
+   * Events matching any of the search terms, best match first. A term scores its best trigram word
+   * similarity against title, artist and venue (forgives typos); a plain substring match scores 1,
+   * which also covers Hangul (pg_trgm makes no trigrams of it under the C locale). Candidates come
+   * from the trigram indexes (`<%`, LIKE), so only they are scored.
+   */
+  async searchEvents(
+    db: Queryable,
+    terms: { term: string; substring: boolean }[],
+    filter: { status?: string; from?: string; to?: string },
+    minRank: number,
+    limit: number,
+    offset: number,
+  ): Promise<Array<EventRow & { rank: number }>> {
+    const values: unknown[] = [
+      filter.status ?? null,
+      filter.from ?? null,
+      filter.to ?? null,
+      terms.map((t) => t.term),
+      terms.map((t) => t.substring),
+      minRank,
+      limit,
+      offset,
+    ];
+    const columns = ['lower(e.title)', `lower(coalesce(e.artist_name, ''))`, 'lower(e.venue)'];
+    // Conditions the trigram indexes can answer, and the rest (Hangul substrings under the C locale,
+    // where pg_trgm makes no trigrams), kept apart so the second kind does not turn the first into a
+    // sequential scan.
+    const indexed: string[] = [];
+    const scanned: string[] = [];
+    for (const t of terms) {
+      if (/[a-z0-9]/.test(t.term)) {
+        values.push(t.term);
+        indexed.push(...columns.map((c) => `$${values.length} <% ${c}`));
+      }
+      if (t.substring) {
+        values.push(`%${t.term.replace(/[\\%_]/g, '\\$&')}%`);
+        (/[a-z0-9]{3}/.test(t.term) ? indexed : scanned).push(...columns.map((c) => `${c} LIKE $${values.length}`));
+      }
+    }
+    const candidateQueries = [indexed, scanned]
+      .filter((conditions) => conditions.length > 0)
+      .map(
+        (
+          conditions,
+        ) => `SELECT e.id, e.event_date, lower(e.title) AS title, lower(coalesce(e.artist_name, '')) AS artist, lower(e.venue) AS venue
+         FROM ticket.events e WHERE ${EVENT_FILTER} AND (${conditions.join(' OR ')})`,
+      );
+    if (candidateQueries.length === 0) return [];
+    const { rows } = await db.query<EventRow & { rank: number }>(
+      `WITH terms AS (SELECT * FROM unnest($4::text[], $5::boolean[]) AS x(term, substring_ok)),
+       candidates AS (${candidateQueries.join(' UNION ')}),
+       ranked AS (
+         SELECT c.id, c.event_date, max(greatest(
+                  word_similarity(x.term, c.title), word_similarity(x.term, c.artist), word_similarity(x.term, c.venue),
+                  CASE WHEN x.substring_ok AND (strpos(c.title, x.term) > 0 OR strpos(c.artist, x.term) > 0 OR strpos(c.venue, x.term) > 0)
+                       THEN 1 ELSE 0 END)) AS rank
+         FROM candidates c CROSS JOIN terms x
+         GROUP BY c.id, c.event_date),
+       page AS (
+         SELECT id, event_date, rank FROM ranked WHERE rank >= $6
+         ORDER BY rank DESC, event_date, id LIMIT $7 OFFSET $8)
+       SELECT ev.*, pg.rank FROM page pg CROSS JOIN LATERAL (${EVENT_SELECT} WHERE e.id = pg.id) ev
+       ORDER BY pg.rank DESC, pg.event_date, pg.id`,
+      values,
+    );
+    return rows;
+  },
+
+  async updateEvent(db: Queryable, id: string, fields: Partial<Record<EventField, unknown>>): Promise<void> {
+    const set = setClause(EVENT_COLUMNS, fields, 1);
+    if (!set.sql) return;
+    await db.query(`UPDATE ticket.events SET ${set.sql} WHERE id = $1`, [id, ...set.values]);
+  },
+
+  async countLiveReservations(db: Queryable, eventId: string): Promise<number> {
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ticket.reservations WHERE event_id = $1 AND status IN ('pending', 'confirmed')`,
+      [eventId],
+    );
+    return rows[0]!.n;
+  },
+
+  /** Deletes the event with its seats, ticket types and holds (cascade), after its ended reservations. */
+  async deleteEvent(db: Queryable, eventId: string): Promise<void> {
+    await db.query(`DELETE FROM ticket.reservations WHERE event_id = $1 AND status IN ('cancelled', 'expired')`, [eventId]);
+    await db.query('DELETE FROM ticket.events WHERE id = $1', [eventId]);
+  },
+
+  async countSeats(db: Queryable, eventId: string): Promise<number> {
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ticket.seats WHERE event_id = $1', [eventId]);
+    return rows[0]!.n;
+  },
+
+  /** Bulk insert of an event's seats in one statement, whatever their number. */
+  async insertSeats(db: Queryable, eventId: string, seats: SeatSpec[]): Promise<number> {
+    if (seats.length === 0) return 0;
+    const { rowCount } = await db.query(
+      `INSERT INTO ticket.seats (event_id, ticket_type_id, section, row_label, row_number, seat_number, label, price)
+       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::int[])`,
+      [
+        eventId,
+        seats.map((s) => s.ticketTypeId),
+        seats.map((s) => s.section),
+        seats.map((s) => s.rowLabel),
+        seats.map((s) => s.rowNumber),
+        seats.map((s) => s.seatNumber),
+        seats.map((s) => s.label),
+        seats.map((s) => s.price),
+      ],
+    );
+    return rowCount ?? 0;
+  },
+
+  // ---- ticket types ----
+
+  async insertTicketTypes(
+    db: Queryable,
+    eventId: string,
+    types: { name: string; kind: 'seated' | 'general'; price: number; total: number; description: string | null; sortOrder: number }[],
+  ): Promise<{ id: string; name: string }[]> {
+    const { rows } = await db.query<{ id: string; name: string }>(
+      `INSERT INTO ticket.ticket_types (event_id, name, kind, price, total_quantity, available_quantity, description, sort_order)
+       SELECT $1, x.name, x.kind, x.price, x.total, x.total, x.description, x.sort_order
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::int[]) AS x(name, kind, price, total, description, sort_order)
+       ON CONFLICT (event_id, name) DO NOTHING
+       RETURNING id, name`,
+      [
+        eventId,
+        types.map((t) => t.name),
+        types.map((t) => t.kind),
+        types.map((t) => t.price),
+        types.map((t) => t.total),
+        types.map((t) => t.description),
+        types.map((t) => t.sortOrder),
+      ],
+    );
+    return rows;
+  },
+
+  async findTicketType(db: Queryable, id: string): Promise<TicketTypeRow | undefined> {
+    const { rows } = await db.query<TicketTypeRow>(
+      `${ticketTypeSelect('st.event_id = (SELECT event_id FROM ticket.ticket_types WHERE id = $1) AND st.ticket_type_id = $1')} WHERE t.id = $1`,
+      [id],
+    );
+    return rows[0];
+  },
+
+  async lockTicketType(db: Queryable, id: string): Promise<{ id: string; kind: 'seated' | 'general'; event_id: string } | undefined> {
+    const { rows } = await db.query('SELECT id, kind, event_id FROM ticket.ticket_types WHERE id = $1 FOR UPDATE', [id]);
+    return rows[0];
+  },
+
+  async listTicketTypes(db: Queryable, eventId: string): Promise<TicketTypeRow[]> {
+    const { rows } = await db.query<TicketTypeRow>(
+      `${ticketTypeSelect('st.event_id = $1')} WHERE t.event_id = $1 ORDER BY t.sort_order, t.price DESC, t.name`,
+      [eventId],
+    );
+    return rows;
+  },
+
+  async updateTicketType(
+    db: Queryable,
+    id: string,
+    fields: { name?: string; price?: number; description?: string | null; sortOrder?: number },
+  ): Promise<void> {
+    const set = setClause(TICKET_TYPE_COLUMNS, fields, 1);
+    if (!set.sql) return;
+    await db.query(`UPDATE ticket.ticket_types SET ${set.sql} WHERE id = $1`, [id, ...set.values]);
+  },
+
+  /**
+   * Moves a general-admission total and its availability by the same delta in one statement, so a
+   * concurrent hold cannot slip between reading and writing. False when held/sold tickets exceed it.
+   */
+  async resizeGeneralTicketType(db: Queryable, id: string, total: number): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `UPDATE ticket.ticket_types
+       SET total_quantity = $2, available_quantity = available_quantity + ($2 - total_quantity)
+       WHERE id = $1 AND kind = 'general' AND available_quantity + ($2 - total_quantity) >= 0`,
+      [id, total],
+    );
+    return rowCount === 1;
+  },
+
+  /** Reprices every seat of a seated type; returns how many of them are not available (held or sold). */
+  async repriceSeats(db: Queryable, eventId: string, ticketTypeId: string, price: number): Promise<number> {
+    // The UPDATE locks every seat of the type, so the count below cannot change before commit.
+    await db.query('UPDATE ticket.seats SET price = $3 WHERE event_id = $1 AND ticket_type_id = $2', [eventId, ticketTypeId, price]);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ticket.seats WHERE event_id = $1 AND ticket_type_id = $2 AND status <> 'available'`,
+      [eventId, ticketTypeId],
+    );
+    return rows[0]!.n;
+  },
+
+  // ---- keyword mappings ----
+
+  /** Mappings whose Korean or English side the query names (exactly, inside it, or with a typo). */
+  async findMappingsForQuery(db: Queryable, query: string, tokens: string[]): Promise<KeywordMappingRow[]> {
+    const { rows } = await db.query<KeywordMappingRow>(
+      `SELECT ${MAPPING_COLUMNS} FROM ticket.keyword_mappings
+       WHERE lower(korean) = ANY($2) OR lower(english) = ANY($2)
+          OR (char_length(korean) >= 2 AND strpos($1, lower(korean)) > 0)
+          OR (char_length(english) >= 4 AND strpos($1, lower(english)) > 0)
+          OR (char_length(english) >= 4 AND similarity(lower(english), $1) >= 0.5)
+       LIMIT 20`,
+      [query, tokens],
+    );
+    return rows;
+  },
+
+  async insertKeywordMapping(
+    db: Queryable,
+    m: { korean: string; english: string; entityType: string },
+  ): Promise<KeywordMappingRow | undefined> {
+    // Case-insensitive duplicate check too: "IU" and "iu" are the same search term.
+    const { rows } = await db.query<KeywordMappingRow>(
+      `INSERT INTO ticket.keyword_mappings (korean, english, entity_type)
+       SELECT $1, $2, $3
+       WHERE NOT EXISTS (SELECT 1 FROM ticket.keyword_mappings WHERE lower(korean) = lower($1) AND lower(english) = lower($2))
+       ON CONFLICT (korean, english) DO NOTHING
+       RETURNING ${MAPPING_COLUMNS}`,
+      [m.korean, m.english, m.entityType],
+    );
+    return rows[0];
+  },
+
+  async listKeywordMappings(db: Queryable, limit: number, after?: [string, string]): Promise<KeywordMappingRow[]> {
+    const { rows } = await db.query<KeywordMappingRow>(
+      `SELECT ${MAPPING_COLUMNS} FROM ticket.keyword_mappings
+       WHERE ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $1`,
+      [limit, after?.[0] ?? null, after?.[1] ?? null],
+    );
+    return rows;
+  },
+
+  async deleteKeywordMapping(db: Queryable, id: string): Promise<boolean> {
+    const { rowCount } = await db.query('DELETE FROM ticket.keyword_mappings WHERE id = $1', [id]);
+    return rowCount === 1;
+  },
+
+  // ---- news ----
+
+  async insertNews(
+    db: Queryable,
+    n: { title: string; content: string; author: string | null; authorId: string | null; isPinned: boolean },
+  ): Promise<NewsRow> {
+    const { rows } = await db.query<NewsRow>(
+      `INSERT INTO ticket.news (title, content, author, author_id, is_pinned)
+       VALUES ($1, $2, coalesce($3, (SELECT name FROM auth.users WHERE id = $4), 'TIKETI'), $4, $5)
+       RETURNING ${NEWS_COLUMNS_SQL}`,
+      [n.title, n.content, n.author, n.authorId, n.isPinned],
+    );
+    return rows[0]!;
+  },
+
+  async listNews(db: Queryable, limit: number, after?: [boolean, string, string]): Promise<NewsRow[]> {
+    const { rows } = await db.query<NewsRow>(
+      `SELECT ${NEWS_COLUMNS_SQL} FROM ticket.news
+       WHERE ($2::boolean IS NULL OR (is_pinned, created_at, id) < ($2::boolean, $3::timestamptz, $4::uuid))
+       ORDER BY is_pinned DESC, created_at DESC, id DESC LIMIT $1`,
+      [limit, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null],
+    );
+    return rows;
+  },
+
+  /** Reads a news item and counts the view in the same statement (no lost updates). */
+  async viewNews(db: Queryable, id: string): Promise<NewsRow | undefined> {
+    const { rows } = await db.query<NewsRow>(`UPDATE ticket.news SET views = views + 1 WHERE id = $1 RETURNING ${NEWS_COLUMNS_SQL}`, [id]);
+    return rows[0];
+  },
+
+  async updateNews(
+    db: Queryable,
+    id: string,
+    fields: { title?: string; content?: string; author?: string; isPinned?: boolean },
+  ): Promise<NewsRow | undefined> {
+    const set = setClause(NEWS_COLUMNS, fields, 1);
+    const { rows } = await db.query<NewsRow>(
+      set.sql
+        ? `UPDATE ticket.news SET ${set.sql} WHERE id = $1 RETURNING ${NEWS_COLUMNS_SQL}`
+        : `SELECT ${NEWS_COLUMNS_SQL} FROM ticket.news WHERE id = $1`,
+      [id, ...set.values],
+    );
+    return rows[0];
+  },
+
+  async deleteNews(db: Queryable, id: string): Promise<boolean> {
+    const { rowCount } = await db.query('DELETE FROM ticket.news WHERE id = $1', [id]);
+    return rowCount === 1;
+  },
+
+  // ---- seed ----
+
+  /** Serialises sample loading across instances until the transaction ends. */
+  async lockSampleSeed(db: Queryable): Promise<void> {
+    await db.query(`SELECT pg_advisory_xact_lock(hashtext('tiketi:seed:sample'))`);
+  },
+
+  async hasAnyEvent(db: Queryable): Promise<boolean> {
+    const { rows } = await db.query('SELECT EXISTS (SELECT 1 FROM ticket.events) AS any');
+    return rows[0].any as boolean;
+  },
+};
