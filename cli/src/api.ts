@@ -4,7 +4,7 @@
 // `Requester`: the client's own config (base URL, credential, fetch, timeout, User-Agent) and the
 // SDK's own error factory, so failures are the same TiketiError classes. When the SDK grows the
 // namespaces, each function below becomes a one-line call to it and the commands stay as they are.
-import { ConnectionError, errorFromResponse, PagePromise, type Page, type Tiketi } from '@tiketi/sdk';
+import { ConnectionError, errorFromResponse, PagePromise, type components, type Page, type Tiketi } from '@tiketi/sdk';
 import { randomUUID } from 'node:crypto';
 
 /** Any JSON object the API answers with; commands print it as is with --json. */
@@ -12,44 +12,15 @@ export type ApiObject = { id: string } & Record<string, unknown>;
 export type Body = Record<string, unknown>;
 export type Query = Record<string, string | number | boolean | undefined>;
 
-// The fields the human tables use (the API sends more; --json shows everything).
-export interface Event extends ApiObject {
-  title: string;
-  venue: string;
-  artistName: string | null;
-  eventDate: string;
-  status: string;
-  currency: string;
-  minPrice: number | null;
-  maxPrice: number | null;
-}
-export interface SeatLayout extends ApiObject {
-  name: string;
-  totalSeats: number;
-  sections: { name: string; ticketType: string; price: number; seatCount: number }[];
-  createdAt: string;
-}
-export interface TicketType extends ApiObject {
-  name: string;
-  kind: string;
-  price: number;
-  currency: string;
-  totalQuantity: number;
-  availableQuantity: number;
-}
-export interface News extends ApiObject {
-  title: string;
-  author: string;
-  isPinned: boolean;
-  views: number;
-  createdAt: string;
-}
-export interface KeywordMapping extends ApiObject {
-  korean: string;
-  english: string;
-  entityType: string;
-  createdAt: string;
-}
+// Catalog shapes come from the generated spec types the SDK exports; inventory shapes are spelled
+// out here until the inventory routes (and their types) land in the spec.
+type Schemas = components['schemas'];
+export type Event = Schemas['Event'];
+export type EventDetail = Schemas['EventDetail'];
+export type SeatLayout = Schemas['SeatLayout'];
+export type TicketType = Schemas['TicketType'];
+export type News = Schemas['News'];
+export type KeywordMapping = Schemas['KeywordMapping'];
 export interface Reservation extends ApiObject {
   number: string;
   eventId: string;
@@ -137,9 +108,9 @@ export function catalogApi(client: Tiketi) {
   return {
     events: {
       list: (query: Query) => api.list<Event>('/events', query),
-      get: (eventId: string) => api.send<Event>('GET', `/events/${seg(eventId)}`),
-      create: (body: Body) => api.send<Event>('POST', '/events', { body }),
-      update: (eventId: string, body: Body) => api.send<Event>('PATCH', `/events/${seg(eventId)}`, { body }),
+      get: (eventId: string) => api.send<EventDetail>('GET', `/events/${seg(eventId)}`),
+      create: (body: Body) => api.send<EventDetail>('POST', '/events', { body }),
+      update: (eventId: string, body: Body) => api.send<EventDetail>('PATCH', `/events/${seg(eventId)}`, { body }),
       delete: (eventId: string) => api.send<void>('DELETE', `/events/${seg(eventId)}`),
     },
     seats: {
