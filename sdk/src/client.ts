@@ -2,6 +2,11 @@ import type { TiketiConfig } from './config.js';
 import { createRealtimeClient, type RealtimeClient } from './realtime.js';
 import { ApiKeysResource } from './resources/api-keys.js';
 import { AuthResource } from './resources/auth.js';
+import { EventsResource } from './resources/events.js';
+import { KeywordMappingsResource } from './resources/keyword-mappings.js';
+import { NewsResource } from './resources/news.js';
+import { SeatLayoutsResource } from './resources/seat-layouts.js';
+import { TicketTypesResource } from './resources/ticket-types.js';
 import { Transport } from './transport.js';
 
 /**
@@ -19,6 +24,16 @@ export class Tiketi {
   readonly auth: AuthResource;
   /** Admin API keys. */
   readonly apiKeys: ApiKeysResource;
+  /** Events: list and search, get; admins create, update, delete. */
+  readonly events: EventsResource;
+  /** Seat layout templates. */
+  readonly seatLayouts: SeatLayoutsResource;
+  /** Price categories of an event. */
+  readonly ticketTypes: TicketTypesResource;
+  /** Notices. */
+  readonly news: NewsResource;
+  /** Korean ↔ English search terms (admin). */
+  readonly keywordMappings: KeywordMappingsResource;
   #realtime: RealtimeClient | undefined;
 
   constructor(config: TiketiConfig) {
@@ -27,6 +42,11 @@ export class Tiketi {
     const transport = new Transport(this.config);
     this.auth = new AuthResource(transport);
     this.apiKeys = new ApiKeysResource(transport);
+    this.events = new EventsResource(transport);
+    this.seatLayouts = new SeatLayoutsResource(transport);
+    this.ticketTypes = new TicketTypesResource(transport);
+    this.news = new NewsResource(transport);
+    this.keywordMappings = new KeywordMappingsResource(transport);
   }
 
   /** The same client with another credential (a JWT or a tk_ API key); `undefined` signs out. */

@@ -25,3 +25,25 @@ export type GoogleLoginBody = BodyOf<'loginWithGoogle'>;
 export type VerifyResult = operations['verifyToken']['responses'][200]['content']['application/json'];
 export type CreateApiKeyBody = BodyOf<'createApiKey'>;
 export type ListApiKeysQuery = QueryOf<'listApiKeys'>;
+
+/** `?limit=&cursor=` of every plain list. */
+export type ListQuery = { limit?: number; cursor?: string };
+
+// ---- catalog ----
+export type Event = Schemas['Event'];
+/** An event with its ticket types and seat counts (get, create, update). */
+export type EventDetail = Schemas['EventDetail'];
+export type EventStatus = Event['status'];
+export type ListEventsQuery = QueryOf<'listEvents'>;
+export type CreateEventBody = BodyOf<'createEvent'>;
+export type UpdateEventBody = BodyOf<'updateEvent'>;
+export type SeatLayout = Schemas['SeatLayout'];
+export type CreateSeatLayoutBody = BodyOf<'createSeatLayout'>;
+export type TicketType = Schemas['TicketType'];
+export type CreateTicketTypeBody = BodyOf<'createTicketType'>;
+export type UpdateTicketTypeBody = BodyOf<'updateTicketType'>;
+export type News = Schemas['News'];
+export type CreateNewsBody = BodyOf<'createNews'>;
+export type UpdateNewsBody = BodyOf<'updateNews'>;
+export type KeywordMapping = Schemas['KeywordMapping'];
+export type CreateKeywordMappingBody = BodyOf<'createKeywordMapping'>;

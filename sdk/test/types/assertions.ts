@@ -65,6 +65,17 @@ export async function typeAssertions(client: Tiketi) {
     }
     if (err instanceof TiketiError) assertType<Equal<typeof err.status, number | undefined>>();
   }
+  // Catalog: statuses and bodies are the spec's.
+  const _events = await client.events.list({ status: 'on_sale', q: '아이유' });
+  assertType<Equal<(typeof _events.data)[number]['status'], 'upcoming' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled'>>();
+  // @ts-expect-error an unknown event status is refused
+  await client.events.list({ status: 'open' });
+  // @ts-expect-error eventDate is required
+  await client.events.create({ title: 't', venue: 'v' });
+  // @ts-expect-error an event id is required
+  await client.ticketTypes.list();
+  assertType<Equal<Awaited<ReturnType<Tiketi['events']['delete']>>, void>>();
+
   // @ts-expect-error baseUrl is required
   new Tiketi({ token: 'x' });
   return notARole;
