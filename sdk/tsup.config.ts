@@ -9,6 +9,7 @@ export default defineConfig({
   platform: 'neutral',
   target: 'es2022',
   sourcemap: true,
-  clean: true,
+  // Overwrite in place instead of wiping dist first: the CLI and its tests read dist while we rebuild.
+  clean: false,
   treeshake: true,
 });
