@@ -73,10 +73,15 @@ export interface Subscription {
 /** A seat subscription that also tells which `version` of the seat map it has applied. */
 export interface SeatSubscription extends Subscription {
   readonly version: number | undefined;
+  /** Refetches the seat map now (needs `refetch`). */
+  resync(): void;
 }
 
 export interface SeatTrackingOptions {
-  /** Version of the seat map you already show; changes at or below it are skipped. */
+  /**
+   * Version of the seat map you already show; changes at or below it are skipped. Leave it out
+   * (with `refetch`) to have the first snapshot loaded once the subscription is confirmed.
+   */
   version?: number;
   /**
    * Loads the seat map again (GET /v1/events/{eventId}/seats) and returns its `version`; called on a
@@ -101,7 +106,8 @@ export class RealtimeClient {
   #closedByUser = false;
   #attempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #topics = new Map<string, { handlers: Set<Listener<RealtimeMessage>>; ready: Deferred }>();
+  // Per topic: data handlers, the first ack, and listeners for every ack (again after each reconnect).
+  readonly #topics = new Map<string, { handlers: Set<Listener<RealtimeMessage>>; ready: Deferred; acks: Set<() => void> }>();
   readonly #pendingAcks: string[] = [];
   readonly #pongs: Deferred[] = [];
   readonly #listeners: { [K in keyof Events]: Set<Listener<Events[K]>> } = {
@@ -163,7 +169,7 @@ export class RealtimeClient {
   subscribe(topic: string, handler: (message: RealtimeMessage) => void): Subscription {
     let entry = this.#topics.get(topic);
     if (!entry) {
-      entry = { handlers: new Set(), ready: deferred() };
+      entry = { handlers: new Set(), ready: deferred(), acks: new Set() };
       this.#topics.set(topic, entry);
       if (this.connected) this.#sendSubscribe(topic);
       else this.connect().catch(() => {}); // failures surface through `error` and `ready`
@@ -188,19 +194,24 @@ export class RealtimeClient {
    */
   onSeats(eventId: string, handler: (change: SeatChange) => void, options: SeatTrackingOptions = {}): SeatSubscription {
     const tracker = new SeatTracker(handler, options, (err) => this.#emit('error', err));
-    const subscription = this.subscribe(`event.${eventId}.seats`, (message) => {
+    const topic = `event.${eventId}.seats`;
+    const subscription = this.subscribe(topic, (message) => {
       if (message.type === 'seat.held' || message.type === 'seat.released' || message.type === 'seat.sold') tracker.receive(message);
     });
-    const hook = () => tracker.resync();
-    this.#reconnectHooks.add(hook);
+    const pause = () => tracker.pause();
+    const confirmed = () => tracker.confirmed();
+    this.#reconnectHooks.add(pause);
+    this.#topics.get(topic)?.acks.add(confirmed);
     return {
-      topic: subscription.topic,
+      topic,
       ready: subscription.ready,
       get version() {
         return tracker.version;
       },
+      resync: () => tracker.resync(),
       unsubscribe: () => {
-        this.#reconnectHooks.delete(hook);
+        this.#reconnectHooks.delete(pause);
+        this.#topics.get(topic)?.acks.delete(confirmed);
         subscription.unsubscribe();
       },
     };
@@ -278,7 +289,9 @@ export class RealtimeClient {
       case 'subscribed': {
         const i = this.#pendingAcks.indexOf(message.topic);
         if (i >= 0) this.#pendingAcks.splice(i, 1);
-        this.#topics.get(message.topic)?.ready.resolve();
+        const entry = this.#topics.get(message.topic);
+        entry?.ready.resolve();
+        for (const ack of entry?.acks ?? []) ack();
         return;
       }
       case 'unsubscribed':
@@ -307,10 +320,15 @@ export class RealtimeClient {
   }
 }
 
-/** Orders one event's seat changes by version; buffers while a refetch runs. */
+/**
+ * Orders one event's seat changes by version. While it waits for a snapshot (before the first
+ * subscription ack when no version was given, after a reconnect, during a refetch) it buffers, then
+ * applies only what is newer than the snapshot.
+ */
 class SeatTracker {
   version: number | undefined;
-  #refetching = false;
+  #buffering: boolean;
+  #running = false;
   #buffer: SeatChange[] = [];
 
   constructor(
@@ -319,10 +337,11 @@ class SeatTracker {
     private readonly onError: (err: unknown) => void,
   ) {
     this.version = options.version;
+    this.#buffering = options.version === undefined && options.refetch !== undefined;
   }
 
   receive(change: SeatChange): void {
-    if (this.#refetching) {
+    if (this.#buffering) {
       this.#buffer.push(change);
       return;
     }
@@ -336,30 +355,47 @@ class SeatTracker {
     this.handler(change);
   }
 
+  /** The connection dropped: hold changes until the resubscription is confirmed and a snapshot taken. */
+  pause(): void {
+    if (this.options.refetch) this.#buffering = true;
+  }
+
+  /** The server confirmed the subscription: from now on no change is missed, so take the snapshot. */
+  confirmed(): void {
+    if (this.#buffering && !this.#running) this.resync();
+  }
+
   /** Reloads the seat map, then applies the changes that arrived meanwhile and are newer than it. */
   resync(): void {
     const refetch = this.options.refetch;
-    if (!refetch || this.#refetching) return;
-    this.#refetching = true;
+    if (!refetch || this.#running) return;
+    this.#buffering = true;
+    this.#running = true;
     refetch().then(
       (snapshot) => {
         this.version = typeof snapshot === 'number' ? snapshot : snapshot.version;
-        this.#drain();
+        this.#drain(false);
       },
       (err) => {
         this.onError(err);
-        // Without a snapshot the best we can do is apply what came, in order.
-        this.version = undefined;
-        this.#drain();
+        // Without a snapshot the best we can do is apply what came, in order (no new refetch loop).
+        this.#drain(true);
       },
     );
   }
 
-  #drain(): void {
-    this.#refetching = false;
+  #drain(lenient: boolean): void {
+    this.#running = false;
+    this.#buffering = false;
     const pending = this.#buffer.sort((a, b) => a.version - b.version);
     this.#buffer = [];
-    for (const change of pending) this.receive(change);
+    for (const change of pending) {
+      if (!lenient) this.receive(change);
+      else if (this.version === undefined || change.version > this.version) {
+        this.version = change.version;
+        this.handler(change);
+      }
+    }
   }
 }
 

@@ -92,6 +92,8 @@ describe('reconnect', () => {
   let wss: WebSocketServer;
   let url: string;
   const subscribes: string[] = [];
+  // Messages the fake server sends right before a subscription's ack (changes racing the subscribe).
+  let beforeAck: object[] = [];
   beforeAll(async () => {
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
@@ -101,6 +103,7 @@ describe('reconnect', () => {
         const msg = JSON.parse(raw.toString()) as { op: string; topic?: string };
         if (msg.op === 'subscribe') {
           subscribes.push(msg.topic!);
+          for (const early of beforeAck) socket.send(JSON.stringify(early));
           socket.send(JSON.stringify({ type: 'subscribed', topic: msg.topic }));
         }
         if (msg.op === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
@@ -127,5 +130,26 @@ describe('reconnect', () => {
     for (const socket of wss.clients) socket.send(JSON.stringify({ type: 'seat.held', eventId, seatIds: ['z'], version: 11 }));
     await vi.waitFor(() => expect(applied).toEqual([11]));
     await rt.ping();
+  });
+
+  it('without a version, loads the snapshot once subscribed and applies only newer changes', async () => {
+    const eventId = randomUUID();
+    beforeAck = [4, 6, 5].map((version) => ({ type: 'seat.held', eventId, seatIds: [`s${version}`], version }));
+    try {
+      const rt = track(createRealtimeClient({ url, WebSocket }));
+      const applied: number[] = [];
+      let snapshotsTaken = 0;
+      const refetch = async () => {
+        snapshotsTaken++;
+        return { version: 5 };
+      };
+      const sub = rt.onSeats(eventId, (c) => applied.push(c.version), { refetch });
+      await sub.ready;
+      await vi.waitFor(() => expect(applied).toEqual([6]));
+      expect(snapshotsTaken).toBe(1);
+      expect(sub.version).toBe(6);
+    } finally {
+      beforeAck = [];
+    }
   });
 });
