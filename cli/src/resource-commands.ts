@@ -76,7 +76,8 @@ export function listCommand<T>(
     public async run(): Promise<ListResult<T>> {
       const api = await this.api(spec.access);
       const { limit, cursor, all } = this.options as { limit?: number; cursor?: string; all?: boolean };
-      const query: Query = { ...spec.query?.(this.options), ...(spec.paged ? { limit, cursor } : {}) };
+      const wanted: Query = { ...spec.query?.(this.options), ...(spec.paged ? { limit, cursor } : {}) };
+      const query = Object.fromEntries(Object.entries(wanted).filter(([, v]) => v !== undefined)) as Query;
       const page = await this.spin('Fetching', async (): Promise<ListResult<T>> => {
         const pages = spec.fetch(api, this.params, query);
         if (all && pages[Symbol.asyncIterator]) {
