@@ -176,7 +176,7 @@ export abstract class TiketiCommand<T extends typeof Command> extends Command {
     const suggestions = [failure.suggestion, failure.requestId ? `request id: ${failure.requestId}` : undefined].filter(
       (s): s is string => !!s,
     );
-    return this.error(`${failure.message} [${failure.code}]`, { exit: failure.exitCode, code: failure.code, suggestions });
+    return this.error(failure.message, { exit: failure.exitCode, code: failure.code, suggestions }); // oclif prints "Code:" and "Try this:"
   }
 }
 
