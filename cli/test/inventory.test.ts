@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createAdmin, createTestApp, registerUser, type TestApp } from '../../test/harness/app.js';
-import { runCli, tempConfigHome, type CliRun } from './run-cli.js';
+import { runCli, startCli, tempConfigHome, type CliRun } from './run-cli.js';
 
 // The seat map and reservation routes come from the inventory branch; these tests run once it is merged here.
 const inventoryLanded = existsSync(fileURLToPath(new URL('../../api/src/modules/inventory/routes.ts', import.meta.url)));
@@ -127,6 +127,28 @@ describe.skipIf(!inventoryLanded)('seat map and reservations against a live API'
     const unknown = await runCli(['reservations', 'cancel', '00000000-0000-4000-8000-000000000000', '--json'], env);
     expect(unknown.code).toBe(5);
     expect(unknown.json).toMatchObject({ code: 'RESERVATION_NOT_FOUND', exitCode: 5 });
+  });
+
+  it('--watch redraws the map when seats change, from the realtime channel', async () => {
+    const watcher = startCli(['seats', 'map', eventId, '--watch', '--ascii', '--realtime-url', `ws://127.0.0.1:${t.realtime!.port}`], env);
+    try {
+      await watcher.waitFor(/Watching for seat changes/, 'stderr');
+      const before = ok(await runCli(['seats', 'map', eventId, '--json'], env)) as unknown as SeatMapJson;
+      const user = await registerUser(t.app);
+      const free = before.seats.filter((s) => s.status === 'available' && s.section === 'R').slice(0, 2);
+      const hold = await t.app.inject({
+        method: 'POST',
+        url: `/v1/events/${eventId}/holds`,
+        headers: bearer(user.token),
+        payload: { seatIds: free.map((s) => s.id) },
+      });
+      expect(hold.statusCode).toBe(201);
+      await watcher.waitFor(new RegExp(`--- version ${before.version + 1}[\\s\\S]*h held ${before.counts.held + 2}`));
+      await t.app.inject({ method: 'DELETE', url: `/v1/holds/${hold.json().id}`, headers: bearer(user.token) });
+      await watcher.waitFor(new RegExp(`--- version ${before.version + 2}[\\s\\S]*h held ${before.counts.held}\\b`));
+    } finally {
+      expect(await watcher.stop()).toBe(0);
+    }
   });
 
   it('answers an unknown event with the not-found exit code', async () => {
