@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from '@tiketi/sdk';
 
-/** Exit codes, one per kind of failure (documented in cli/README.md and cli/schemas). */
+/** Exit codes, one per kind of failure (documented in cli/README.md). */
 export const EXIT_CODES = {
   ok: 0,
   /** Anything else: a 5xx, an unexpected answer, a bug. */

@@ -1,5 +1,5 @@
 // The `--json` result of every command: what `run()` returns and oclif prints. Scripts rely on these
-// shapes; errors use FailureJson (failures.ts). Keep in step with cli/schemas/README.md.
+// shapes; errors use FailureJson (failures.ts). Keep in step with cli/README.md.
 import type { ApiKey, CreatedApiKey, User } from '@tiketi/sdk';
 import type { MapSeat } from './api.js';
 import type { CredentialSource } from './base-command.js';
