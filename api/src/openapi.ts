@@ -19,6 +19,9 @@ export function openapiDocument(config: Pick<Config, 'PUBLIC_URL'>) {
       { name: 'ops', description: 'Liveness, readiness, metrics' },
       { name: 'auth', description: 'Accounts and tokens' },
       { name: 'api-keys', description: 'Admin API keys for scripts' },
+      { name: 'seats', description: 'Seat maps' },
+      { name: 'holds', description: 'Seat and general-admission holds (all or none, with a time limit)' },
+      { name: 'reservations', description: 'Pending, confirmed, cancelled and expired reservations' },
     ],
     components: {
       securitySchemes: {
