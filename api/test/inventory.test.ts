@@ -38,7 +38,7 @@ describe('holds', () => {
     expect(clash.statusCode).toBe(409);
     expect(clash.json()).toMatchObject({ code: 'SEAT_UNAVAILABLE', seatIds: [s2] });
     const map = await seatStatus(ev);
-    expect([map.get(s1), map.get(s2), map.get(s3)]).toEqual(['held', 'held', 'available']);
+    expect([map.get(s1!), map.get(s2!), map.get(s3!)]).toEqual(['held', 'held', 'available']);
     // all or none: s3 was not taken by the refused request
     const { rows } = await t.db.query('SELECT status FROM ticket.seats WHERE id = $1', [s3]);
     expect(rows[0].status).toBe('available');

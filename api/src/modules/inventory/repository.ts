@@ -3,7 +3,9 @@
 // Lock order, kept by every write path so that concurrent transactions cannot deadlock:
 // advisory (user, event) locks in key order → hold / reservation rows → seats by id →
 // ticket types by id → event rows by id (the seat-version bump, always last).
-import type pg from 'pg';
+import pg from 'pg';
+
+const { escapeLiteral } = pg;
 import type { Db, Queryable } from '../../infra/db.js';
 
 export interface EventForSale {
@@ -82,6 +84,43 @@ const SEAT_COLUMNS = 's.id, s.ticket_type_id, s.section, s.row_label, s.seat_num
 // A seat can be taken when it is available or its hold has expired; the one definition of "free".
 const SEAT_IS_FREE = `(s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at < now()))`;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Literals for the few statements sent by the simple-query protocol (no parameters there). */
+const literal = {
+  uuid(id: string): string {
+    if (!UUID.test(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
+    return `${escapeLiteral(id)}::uuid`;
+  },
+  uuids(ids: string[]): string {
+    for (const id of ids) if (!UUID.test(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
+    return `${escapeLiteral(`{${ids.join(',')}}`)}::uuid[]`;
+  },
+  int(n: number): string {
+    if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+    return String(n);
+  },
+};
+
+const sql = {
+  lockBuyersForEvent: (eventId: string, userIds: string) => `
+    SELECT e.status, e.currency,
+      (SELECT count(pg_advisory_xact_lock(k))
+         FROM (SELECT DISTINCT hashtextextended(u::text || '/' || e.id::text, 0) AS k
+                 FROM unnest(${userIds}) AS u ORDER BY 1 OFFSET 0) AS keys) AS locks
+    FROM ticket.events e WHERE e.id = ${eventId}`,
+  countTicketsByUser: (eventId: string, userIds: string) => `
+    SELECT u.id AS user_id,
+      (SELECT coalesce(sum(cardinality(h.seat_ids)
+                + coalesce((SELECT sum(hi.quantity) FROM ticket.hold_items hi WHERE hi.hold_id = h.id), 0)), 0)
+         FROM ticket.holds h
+        WHERE h.user_id = u.id AND h.event_id = ${eventId} AND h.status = 'active' AND h.expires_at >= now())
+    + (SELECT coalesce(sum(ri.quantity), 0)
+         FROM ticket.reservations r JOIN ticket.reservation_items ri ON ri.reservation_id = r.id
+        WHERE r.user_id = u.id AND r.event_id = ${eventId}
+          AND (r.status = 'confirmed' OR (r.status = 'pending' AND r.expires_at >= now())))::int AS tickets
+    FROM unnest(${userIds}) AS u(id)`,
+};
+
 const RESERVATION_COLUMNS = `r.id, r.number, r.user_id, r.event_id, r.hold_id, r.total_amount, r.currency, r.status,
   r.expires_at, r.confirmed_at, r.ended_at, r.created_at,
   coalesce((SELECT json_agg(json_build_object('ticket_type_id', ri.ticket_type_id, 'seat_id', ri.seat_id, 'label', st.label,
@@ -116,54 +155,56 @@ export const inventoryRepository = {
    * order, so that two concurrent holds of one user cannot both pass the ticket limit.
    */
   async lockBuyersForEvent(db: Queryable, eventId: string, userIds: string[]): Promise<EventForSale | undefined> {
-    const { rows } = await db.query<EventForSale & { locks: number }>(
-      `SELECT e.status, e.currency,
-         (SELECT count(pg_advisory_xact_lock(k))
-            FROM (SELECT DISTINCT hashtextextended(u::text || '/' || $1::uuid::text, 0) AS k
-                    FROM unnest($2::uuid[]) AS u ORDER BY 1 OFFSET 0) AS keys) AS locks
-       FROM ticket.events e WHERE e.id = $1::uuid`,
-      [eventId, userIds],
-    );
+    const { rows } = await db.query<EventForSale>(sql.lockBuyersForEvent(literal.uuid(eventId), literal.uuids(userIds)));
     return rows[0];
   },
 
   /** Tickets each user has for the event: seats and quantities in unexpired holds and live reservations. */
   async countTicketsByUser(db: Queryable, eventId: string, userIds: string[]): Promise<Map<string, number>> {
-    const { rows } = await db.query<{ user_id: string; tickets: number }>(
-      `SELECT u.id AS user_id,
-         (SELECT coalesce(sum(cardinality(h.seat_ids)
-                   + coalesce((SELECT sum(hi.quantity) FROM ticket.hold_items hi WHERE hi.hold_id = h.id), 0)), 0)
-            FROM ticket.holds h
-           WHERE h.user_id = u.id AND h.event_id = $1 AND h.status = 'active' AND h.expires_at >= now())
-       + (SELECT coalesce(sum(ri.quantity), 0)
-            FROM ticket.reservations r JOIN ticket.reservation_items ri ON ri.reservation_id = r.id
-           WHERE r.user_id = u.id AND r.event_id = $1
-             AND (r.status = 'confirmed' OR (r.status = 'pending' AND r.expires_at >= now())))::int AS tickets
-       FROM unnest($2::uuid[]) AS u(id)`,
-      [eventId, userIds],
-    );
+    const { rows } = await db.query<{ user_id: string; tickets: number }>(sql.countTicketsByUser(literal.uuid(eventId), literal.uuids(userIds)));
     return new Map(rows.map((r) => [r.user_id, Number(r.tickets)]));
   },
 
-  /** Locks the requested seats of the event in id order and says which are free. */
-  async lockSeats(db: Queryable, eventId: string, seatIds: string[]): Promise<LockedSeatRow[]> {
-    const { rows } = await db.query<LockedSeatRow>(
+  /**
+   * Opens a hold batch in ONE round trip: BEGIN, synchronous_commit off, the buyers' advisory locks,
+   * then (each statement with a fresh snapshot, so after the locks) the buyers' ticket counts and the
+   * requested seats and ticket types locked in id order. The simple-query protocol cannot carry
+   * parameters, so values are inlined: every id is checked to be a UUID and escaped.
+   *
+   * synchronous_commit is off for holds only: a hold is ephemeral (minutes), and a crash that loses
+   * its last few milliseconds of commits loses holds whose answers may never have reached anyone, who
+   * retry; seat state stays consistent because the WAL still orders commits. Reservations, cancels
+   * and payments keep the durable default.
+   */
+  async openHoldBatch(
+    client: pg.PoolClient,
+    input: { eventId: string; userIds: string[]; seatIds: string[]; ticketTypeIds: string[] },
+  ): Promise<{ event: EventForSale | undefined; tickets: Map<string, number>; seats: LockedSeatRow[]; ticketTypes: TicketTypeRow[] }> {
+    const eventId = literal.uuid(input.eventId);
+    const users = literal.uuids(input.userIds);
+    const statements = [
+      'BEGIN',
+      'SET LOCAL synchronous_commit = off',
+      sql.lockBuyersForEvent(eventId, users),
+      sql.countTicketsByUser(eventId, users),
       `SELECT ${SEAT_COLUMNS}, ${SEAT_IS_FREE} AS free
-       FROM ticket.seats s WHERE s.id = ANY($2::uuid[]) AND s.event_id = $1
-       ORDER BY s.id FOR UPDATE`,
-      [eventId, seatIds],
-    );
-    return rows;
+         FROM ticket.seats s WHERE s.id = ANY(${literal.uuids(input.seatIds)}) AND s.event_id = ${eventId}
+        ORDER BY s.id FOR UPDATE`,
+      `SELECT id, name, kind, price, available_quantity FROM ticket.ticket_types
+        WHERE id = ANY(${literal.uuids(input.ticketTypeIds)}) AND event_id = ${eventId} ORDER BY id FOR UPDATE`,
+    ];
+    const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
+    const [, , event, tickets, seats, ticketTypes] = results;
+    return {
+      event: event!.rows[0] as EventForSale | undefined,
+      tickets: new Map((tickets!.rows as Array<{ user_id: string; tickets: number }>).map((r) => [r.user_id, Number(r.tickets)])),
+      seats: seats!.rows as LockedSeatRow[],
+      ticketTypes: ticketTypes!.rows as TicketTypeRow[],
+    };
   },
 
-  /** Locks the event's ticket types in id order. */
-  async lockTicketTypes(db: Queryable, eventId: string, ticketTypeIds: string[]): Promise<TicketTypeRow[]> {
-    const { rows } = await db.query<TicketTypeRow>(
-      `SELECT id, name, kind, price, available_quantity FROM ticket.ticket_types
-       WHERE id = ANY($2::uuid[]) AND event_id = $1 ORDER BY id FOR UPDATE`,
-      [eventId, ticketTypeIds],
-    );
-    return rows;
+  async rollback(client: pg.PoolClient): Promise<void> {
+    await client.query('ROLLBACK');
   },
 
   /**
@@ -265,6 +306,19 @@ export const inventoryRepository = {
       [eventId, count],
     );
     return rows[0]!.seat_version;
+  },
+
+  /** The same bump and COMMIT in one round trip (hold batches); count 0 only commits. */
+  async bumpSeatVersionAndCommit(client: pg.PoolClient, eventId: string, count: number): Promise<number | undefined> {
+    if (count === 0) {
+      await client.query('COMMIT');
+      return undefined;
+    }
+    const results = (await client.query(
+      `UPDATE ticket.events SET seat_version = seat_version + ${literal.int(count)} WHERE id = ${literal.uuid(eventId)} RETURNING seat_version;
+       COMMIT`,
+    )) as unknown as pg.QueryResult<{ seat_version: number }>[];
+    return results[0]!.rows[0]!.seat_version;
   },
 
   /** The seat map: version and seats in one statement, hence one snapshot. */

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Queryable } from '../../infra/db.js';
 import type { RealtimePublisher, SeatChangeType } from '../../realtime/bus.js';
 import { inventoryRepository as repo } from './repository.js';
@@ -19,10 +20,20 @@ export interface VersionedSeatChange extends SeatChange {
  * versions, which the caller publishes after COMMIT with `publishSeatChanges`.
  * Running last keeps the event-row lock (which serialises every change of the event) short.
  */
-export async function recordSeatChanges(client: Queryable, eventId: string, changes: SeatChange[]): Promise<VersionedSeatChange[]> {
+export async function recordSeatChanges(
+  client: Queryable,
+  eventId: string,
+  changes: SeatChange[],
+  options: { andCommit?: pg.PoolClient } = {},
+): Promise<VersionedSeatChange[]> {
   const real = changes.filter((c) => c.seatIds.length > 0);
-  if (real.length === 0) return [];
-  const last = await repo.bumpSeatVersion(client, eventId, real.length);
+  // andCommit: the bump and COMMIT travel in one round trip (hold batches), and COMMIT happens even with no change.
+  const last = options.andCommit
+    ? await repo.bumpSeatVersionAndCommit(options.andCommit, eventId, real.length)
+    : real.length > 0
+      ? await repo.bumpSeatVersion(client, eventId, real.length)
+      : undefined;
+  if (last === undefined) return [];
   const first = last - real.length + 1;
   return real.map((c, i) => ({ eventId, type: c.type, seatIds: c.seatIds, version: first + i }));
 }

@@ -135,26 +135,38 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
 
   // ---------------------------------------------------------------- holds, batched
 
-  /** One transaction for a batch of holds on one event; each request gets its own outcome. */
+  /**
+   * One transaction for a batch of holds on one event, in three round trips (open and lock; write;
+   * bump and commit); each request gets its own outcome.
+   */
   async function holdBatchOnce(eventId: string, reqs: HoldRequest[]): Promise<Array<HoldView | AppError>> {
-    const { outcomes, changes } = await repo.withHoldTransaction(db, async (client) => {
+    const client = await db.connect();
+    let inTransaction = false;
+    let outcomes: Array<HoldView | AppError | undefined>;
+    let changes: VersionedSeatChange[];
+    try {
       const users = [...new Set(reqs.map((r) => r.userId))];
-      const event = await repo.lockBuyersForEvent(client, eventId, users);
-      if (!event) return { outcomes: reqs.map(() => new AppError('EVENT_NOT_FOUND', `No event ${eventId}`)), changes: [] };
-      if (event.status !== 'on_sale') {
-        return { outcomes: reqs.map(() => new AppError('EVENT_NOT_ON_SALE', `The event is ${event.status.replace('_', ' ')}`)), changes: [] };
-      }
-      const tickets = await repo.countTicketsByUser(client, eventId, users);
       const seatIds = [...new Set(reqs.flatMap((r) => r.seatIds ?? []))];
       const typeIds = [...new Set(reqs.flatMap((r) => (r.items ?? []).map((i) => i.ticketTypeId)))];
-      // Locks in the global order: seats, then ticket types (the event row comes last, in the bump).
-      const seats = new Map<string, LockedSeatRow>(seatIds.length ? (await repo.lockSeats(client, eventId, seatIds)).map((s) => [s.id, s]) : []);
-      const types = new Map<string, TicketTypeRow>(typeIds.length ? (await repo.lockTicketTypes(client, eventId, typeIds)).map((t) => [t.id, t]) : []);
+      inTransaction = true;
+      const opened = await repo.openHoldBatch(client, { eventId, userIds: users, seatIds, ticketTypeIds: typeIds });
+      const event = opened.event;
+      if (!event || event.status !== 'on_sale') {
+        await repo.rollback(client);
+        inTransaction = false;
+        return reqs.map(() =>
+          event ? new AppError('EVENT_NOT_ON_SALE', `The event is ${event.status.replace('_', ' ')}`) : new AppError('EVENT_NOT_FOUND', `No event ${eventId}`),
+        );
+      }
+      const tickets = opened.tickets;
+      const seats = new Map<string, LockedSeatRow>(opened.seats.map((s) => [s.id, s]));
+      const types = new Map<string, TicketTypeRow>(opened.ticketTypes.map((t) => [t.id, t]));
       const left = new Map([...types.values()].map((t) => [t.id, t.available_quantity]));
       const takenHere = new Set<string>();
 
+      // Decide in arrival order on the locked rows; earlier requests in the batch win a shared seat.
       const granted: Array<{ index: number; id: string; req: HoldRequest }> = [];
-      const outcomes: Array<HoldView | AppError | undefined> = reqs.map((req, index) => {
+      outcomes = reqs.map((req, index) => {
         const have = tickets.get(req.userId) ?? 0;
         if (req.seatIds) {
           const unknown = req.seatIds.filter((id) => !seats.has(id) || seats.get(id)!.ticket_type_id === null);
@@ -181,44 +193,51 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
         granted.push({ index, id: randomUUID(), req });
         return undefined;
       });
-      if (granted.length === 0) return { outcomes: outcomes as AppError[], changes: [] };
 
-      const seatPairs = granted.flatMap((g) => (g.req.seatIds ?? []).map((seatId) => ({ seatId, holdId: g.id })));
-      const items = granted.flatMap((g) => (g.req.items ?? []).map((i) => ({ holdId: g.id, ...i })));
-      const written = await repo.insertHolds(client, {
-        eventId,
-        ttlSeconds: config.HOLD_TTL_SECONDS,
-        holds: granted.map((g) => ({ id: g.id, userId: g.req.userId })),
-        seats: seatPairs,
-        items,
-      });
-      // All or none: every seat and counter was locked and checked above; a mismatch means a bug.
-      if (written.seats !== seatPairs.length || written.ticketTypes !== new Set(items.map((i) => i.ticketTypeId)).size) {
-        throw new Error(`hold batch wrote ${written.seats}/${seatPairs.length} seats and ${written.ticketTypes} ticket types`);
-      }
-      for (const g of granted) {
-        const heldSeats = (g.req.seatIds ?? []).map((id) => toSeatView(seats.get(id)!)).sort((a, b) => a.label.localeCompare(b.label));
-        const heldItems = (g.req.items ?? []).map((i) => {
-          const t = types.get(i.ticketTypeId)!;
-          return { ticketTypeId: t.id, name: t.name, quantity: i.quantity, unitPrice: t.price };
-        });
-        outcomes[g.index] = {
-          id: g.id,
+      if (granted.length > 0) {
+        const seatPairs = granted.flatMap((g) => (g.req.seatIds ?? []).map((seatId) => ({ seatId, holdId: g.id })));
+        const items = granted.flatMap((g) => (g.req.items ?? []).map((i) => ({ holdId: g.id, ...i })));
+        const written = await repo.insertHolds(client, {
           eventId,
-          status: 'active',
-          seats: heldSeats,
-          items: heldItems,
-          totalAmount: sum(heldSeats.map((s) => s.price)) + sum(heldItems.map((i) => i.quantity * i.unitPrice)),
-          currency: event.currency,
-          expiresAt: written.expires_at.toISOString(),
-          createdAt: written.created_at.toISOString(),
-        };
+          ttlSeconds: config.HOLD_TTL_SECONDS,
+          holds: granted.map((g) => ({ id: g.id, userId: g.req.userId })),
+          seats: seatPairs,
+          items,
+        });
+        // All or none: every seat and counter was locked and checked above; a mismatch means a bug.
+        if (written.seats !== seatPairs.length || written.ticketTypes !== new Set(items.map((i) => i.ticketTypeId)).size) {
+          throw new Error(`hold batch wrote ${written.seats}/${seatPairs.length} seats and ${written.ticketTypes} ticket types`);
+        }
+        for (const g of granted) {
+          const heldSeats = (g.req.seatIds ?? []).map((id) => toSeatView(seats.get(id)!)).sort((a, b) => a.label.localeCompare(b.label));
+          const heldItems = (g.req.items ?? []).map((i) => {
+            const t = types.get(i.ticketTypeId)!;
+            return { ticketTypeId: t.id, name: t.name, quantity: i.quantity, unitPrice: t.price };
+          });
+          outcomes[g.index] = {
+            id: g.id,
+            eventId,
+            status: 'active',
+            seats: heldSeats,
+            items: heldItems,
+            totalAmount: sum(heldSeats.map((s) => s.price)) + sum(heldItems.map((i) => i.quantity * i.unitPrice)),
+            currency: event.currency,
+            expiresAt: written.expires_at.toISOString(),
+            createdAt: written.created_at.toISOString(),
+          };
+        }
       }
       const seatChanges: SeatChange[] = granted.filter((g) => g.req.seatIds).map((g) => ({ type: 'seat.held', seatIds: g.req.seatIds! }));
-      return { outcomes: outcomes as Array<HoldView | AppError>, changes: await recordSeatChanges(client, eventId, seatChanges) };
-    });
+      changes = await recordSeatChanges(client, eventId, seatChanges, { andCommit: client });
+      inTransaction = false;
+    } catch (err) {
+      if (inTransaction) await repo.rollback(client).catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
     publish(changes);
-    return outcomes;
+    return outcomes as Array<HoldView | AppError>;
   }
 
   function limitExceeded(have: number) {
