@@ -19,6 +19,10 @@ import { createAuthService } from './modules/auth/service.js';
 import { opsRoutes } from './modules/ops/routes.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import { createCatalogService } from './modules/catalog/service.js';
+import { inventoryRoutes } from './modules/inventory/routes.js';
+import { createInventoryService, type HoldStrategy } from './modules/inventory/service.js';
+import { createSweeper } from './modules/inventory/sweeper.js';
+import { createRealtimePublisher } from './realtime/bus.js';
 
 export interface AppDeps {
   config: Config;
@@ -26,6 +30,8 @@ export interface AppDeps {
   shared: SharedState;
   /** pino options or `false`; server.ts passes its logger settings, tests usually silence it. */
   logger?: FastifyServerOptions['logger'];
+  /** Benchmark only (loadtest/bench-holds.ts): `naive-baseline` to measure against. Never set in production. */
+  holdStrategy?: HoldStrategy;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -94,10 +100,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true } });
 
+  const inventoryService = createInventoryService({
+    config,
+    db,
+    publisher: createRealtimePublisher(shared),
+    holdStrategy: deps.holdStrategy,
+    log: (err, msg) => app.log.error({ err }, msg),
+  });
+  const sweeper = createSweeper(inventoryService, config.SWEEP_INTERVAL_MS, (err) => app.log.error({ err }, 'inventory sweep failed'));
+  app.addHook('onReady', async () => sweeper.start());
+  app.addHook('onClose', async () => sweeper.stop());
+
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, { service: authService });
       await v1.register(catalogRoutes, { service: createCatalogService(db) });
+      await v1.register(inventoryRoutes, { service: inventoryService, config });
     },
     { prefix: '/v1' },
   );

@@ -24,6 +24,9 @@ export function openapiDocument(config: Pick<Config, 'PUBLIC_URL'>) {
       { name: 'seat-layouts', description: 'Seat layout templates that events generate their seats from' },
       { name: 'news', description: 'Notices, pinned first' },
       { name: 'keyword-mappings', description: 'Korean ↔ English search terms' },
+      { name: 'seats', description: 'Seat maps' },
+      { name: 'holds', description: 'Seat and general-admission holds (all or none, with a time limit)' },
+      { name: 'reservations', description: 'Pending, confirmed, cancelled and expired reservations' },
     ],
     components: {
       securitySchemes: {

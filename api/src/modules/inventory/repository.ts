@@ -1,0 +1,518 @@
+// All SQL of the inventory module: seats, holds, reservations and the seat version.
+//
+// Lock order, kept by every write path so that concurrent transactions cannot deadlock:
+// advisory (user, event) locks in key order → hold / reservation rows → seats by id →
+// ticket types by id → event rows by id (the seat-version bump, always last).
+import pg from 'pg';
+
+const { escapeLiteral } = pg;
+import type { Db, Queryable } from '../../infra/db.js';
+
+export interface EventForSale {
+  status: string;
+  currency: string;
+}
+
+export interface SeatRow {
+  id: string;
+  ticket_type_id: string | null;
+  section: string;
+  row_label: string;
+  seat_number: number;
+  label: string;
+  price: number;
+}
+
+export interface LockedSeatRow extends SeatRow {
+  /** Available, or held by a hold that has expired (lazy expiry). */
+  free: boolean;
+}
+
+export interface MapSeatRow extends SeatRow {
+  seat_version: number;
+  /** null when the event has no seats (the LEFT JOIN's empty side). */
+  id: string;
+  map_status: 'available' | 'held' | 'sold';
+}
+
+export interface TicketTypeRow {
+  id: string;
+  name: string;
+  kind: 'seated' | 'general';
+  price: number;
+  available_quantity: number;
+}
+
+export interface HoldRow {
+  id: string;
+  event_id: string;
+  user_id: string;
+  status: 'active' | 'converted' | 'released' | 'expired';
+  expires_at: Date;
+  created_at: Date;
+  expired: boolean;
+  seat_ids: string[];
+  currency: string;
+  seats: SeatRow[];
+  items: Array<{ ticket_type_id: string; name: string; quantity: number; price: number }>;
+}
+
+export interface ReservationRow {
+  id: string;
+  number: string;
+  user_id: string;
+  event_id: string;
+  hold_id: string | null;
+  total_amount: number;
+  currency: string;
+  status: 'pending' | 'confirmed' | 'cancelled' | 'expired';
+  expires_at: Date;
+  confirmed_at: Date | null;
+  ended_at: Date | null;
+  created_at: Date;
+  items: Array<{ ticket_type_id: string; seat_id: string | null; label: string | null; quantity: number; unit_price: number; subtotal: number }>;
+}
+
+export interface ReleasedSeat {
+  id: string;
+  event_id: string;
+  /** The hold or reservation the seat was released from. */
+  owner_id: string;
+}
+
+const SEAT_COLUMNS = 's.id, s.ticket_type_id, s.section, s.row_label, s.seat_number, s.label, s.price';
+// A seat can be taken when it is available or its hold has expired; the one definition of "free".
+const SEAT_IS_FREE = `(s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at < now()))`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Literals for the few statements sent by the simple-query protocol (no parameters there). */
+const literal = {
+  uuid(id: string): string {
+    if (!UUID.test(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
+    return `${escapeLiteral(id)}::uuid`;
+  },
+  uuids(ids: string[]): string {
+    for (const id of ids) if (!UUID.test(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
+    return `${escapeLiteral(`{${ids.join(',')}}`)}::uuid[]`;
+  },
+  int(n: number): string {
+    if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+    return String(n);
+  },
+};
+
+const sql = {
+  lockBuyersForEvent: (eventId: string, userIds: string) => `
+    SELECT e.status, e.currency,
+      (SELECT count(pg_advisory_xact_lock(k))
+         FROM (SELECT DISTINCT hashtextextended(u::text || '/' || e.id::text, 0) AS k
+                 FROM unnest(${userIds}) AS u ORDER BY 1 OFFSET 0) AS keys) AS locks
+    FROM ticket.events e WHERE e.id = ${eventId}`,
+  countTicketsByUser: (eventId: string, userIds: string) => `
+    SELECT u.id AS user_id,
+      (SELECT coalesce(sum(cardinality(h.seat_ids)
+                + coalesce((SELECT sum(hi.quantity) FROM ticket.hold_items hi WHERE hi.hold_id = h.id), 0)), 0)
+         FROM ticket.holds h
+        WHERE h.user_id = u.id AND h.event_id = ${eventId} AND h.status = 'active' AND h.expires_at >= now())
+    + (SELECT coalesce(sum(ri.quantity), 0)
+         FROM ticket.reservations r JOIN ticket.reservation_items ri ON ri.reservation_id = r.id
+        WHERE r.user_id = u.id AND r.event_id = ${eventId}
+          AND (r.status = 'confirmed' OR (r.status = 'pending' AND r.expires_at >= now())))::int AS tickets
+    FROM unnest(${userIds}) AS u(id)`,
+};
+
+const RESERVATION_COLUMNS = `r.id, r.number, r.user_id, r.event_id, r.hold_id, r.total_amount, r.currency, r.status,
+  r.expires_at, r.confirmed_at, r.ended_at, r.created_at,
+  coalesce((SELECT json_agg(json_build_object('ticket_type_id', ri.ticket_type_id, 'seat_id', ri.seat_id, 'label', st.label,
+      'quantity', ri.quantity, 'unit_price', ri.unit_price, 'subtotal', ri.subtotal) ORDER BY st.label NULLS LAST, ri.id)
+    FROM ticket.reservation_items ri LEFT JOIN ticket.seats st ON st.id = ri.seat_id
+    WHERE ri.reservation_id = r.id), '[]') AS items`;
+
+export const inventoryRepository = {
+  /**
+   * Opens a hold transaction in one round trip. synchronous_commit is off for holds only: a hold is
+   * ephemeral (minutes), and a crash that loses its last few milliseconds of commits loses holds the
+   * clients were never told about or will retry; seats stay consistent because the WAL still orders
+   * commits. Reservations, cancels and payments keep the durable default.
+   */
+  async withHoldTransaction<T>(pool: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  },
+
+  /**
+   * The event's sale status and currency, after taking the per-(user, event) advisory locks in key
+   * order, so that two concurrent holds of one user cannot both pass the ticket limit.
+   */
+  async lockBuyersForEvent(db: Queryable, eventId: string, userIds: string[]): Promise<EventForSale | undefined> {
+    const { rows } = await db.query<EventForSale>(sql.lockBuyersForEvent(literal.uuid(eventId), literal.uuids(userIds)));
+    return rows[0];
+  },
+
+  /** Tickets each user has for the event: seats and quantities in unexpired holds and live reservations. */
+  async countTicketsByUser(db: Queryable, eventId: string, userIds: string[]): Promise<Map<string, number>> {
+    const { rows } = await db.query<{ user_id: string; tickets: number }>(sql.countTicketsByUser(literal.uuid(eventId), literal.uuids(userIds)));
+    return new Map(rows.map((r) => [r.user_id, Number(r.tickets)]));
+  },
+
+  /**
+   * Opens a hold batch in ONE round trip: BEGIN, synchronous_commit off, the buyers' advisory locks,
+   * then (each statement with a fresh snapshot, so after the locks) the buyers' ticket counts and the
+   * requested seats and ticket types locked in id order. The simple-query protocol cannot carry
+   * parameters, so values are inlined: every id is checked to be a UUID and escaped.
+   *
+   * synchronous_commit is off for holds only: a hold is ephemeral (minutes), and a crash that loses
+   * its last few milliseconds of commits loses holds whose answers may never have reached anyone, who
+   * retry; seat state stays consistent because the WAL still orders commits. Reservations, cancels
+   * and payments keep the durable default.
+   */
+  async openHoldBatch(
+    client: pg.PoolClient,
+    input: { eventId: string; userIds: string[]; seatIds: string[]; ticketTypeIds: string[] },
+  ): Promise<{ event: EventForSale | undefined; tickets: Map<string, number>; seats: LockedSeatRow[]; ticketTypes: TicketTypeRow[] }> {
+    const eventId = literal.uuid(input.eventId);
+    const users = literal.uuids(input.userIds);
+    const statements = [
+      'BEGIN',
+      'SET LOCAL synchronous_commit = off',
+      sql.lockBuyersForEvent(eventId, users),
+      sql.countTicketsByUser(eventId, users),
+      `SELECT ${SEAT_COLUMNS}, ${SEAT_IS_FREE} AS free
+         FROM ticket.seats s WHERE s.id = ANY(${literal.uuids(input.seatIds)}) AND s.event_id = ${eventId}
+        ORDER BY s.id FOR UPDATE`,
+      `SELECT id, name, kind, price, available_quantity FROM ticket.ticket_types
+        WHERE id = ANY(${literal.uuids(input.ticketTypeIds)}) AND event_id = ${eventId} ORDER BY id FOR UPDATE`,
+    ];
+    const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
+    const [, , event, tickets, seats, ticketTypes] = results;
+    return {
+      event: event!.rows[0] as EventForSale | undefined,
+      tickets: new Map((tickets!.rows as Array<{ user_id: string; tickets: number }>).map((r) => [r.user_id, Number(r.tickets)])),
+      seats: seats!.rows as LockedSeatRow[],
+      ticketTypes: ticketTypes!.rows as TicketTypeRow[],
+    };
+  },
+
+  async rollback(client: pg.PoolClient): Promise<void> {
+    await client.query('ROLLBACK');
+  },
+
+  /**
+   * Writes a batch of granted holds in one statement: the hold rows, ONE set-based UPDATE that takes
+   * all their seats (guarded again by the free condition), the general-admission items and the
+   * counters. Returns how many seats and ticket types it changed, for the caller's all-or-none check.
+   */
+  async insertHolds(
+    db: Queryable,
+    input: {
+      eventId: string;
+      ttlSeconds: number;
+      holds: Array<{ id: string; userId: string }>;
+      seats: Array<{ seatId: string; holdId: string }>;
+      items: Array<{ holdId: string; ticketTypeId: string; quantity: number }>;
+    },
+  ): Promise<{ seats: number; ticketTypes: number; expires_at: Date; created_at: Date }> {
+    const { rows } = await db.query(
+      `WITH pairs AS (SELECT * FROM unnest($4::uuid[], $5::uuid[]) AS p(seat_id, hold_id)),
+       h AS (
+         INSERT INTO ticket.holds (id, event_id, user_id, expires_at, seat_ids)
+         SELECT x.id, $1, x.user_id, now() + make_interval(secs => $2),
+                ARRAY(SELECT p.seat_id FROM pairs p WHERE p.hold_id = x.id ORDER BY p.seat_id)
+         FROM unnest($3::uuid[], $6::uuid[]) AS x(id, user_id)
+         RETURNING 1
+       ),
+       s AS (
+         UPDATE ticket.seats s
+            SET status = 'held', hold_id = p.hold_id, hold_expires_at = now() + make_interval(secs => $2), updated_at = now()
+           FROM pairs p
+          WHERE s.id = p.seat_id AND s.event_id = $1 AND ${SEAT_IS_FREE}
+         RETURNING 1
+       ),
+       i AS (
+         INSERT INTO ticket.hold_items (hold_id, ticket_type_id, quantity)
+         SELECT * FROM unnest($7::uuid[], $8::uuid[], $9::int[])
+         RETURNING 1
+       ),
+       t AS (
+         UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity - d.quantity
+           FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity
+                   FROM unnest($8::uuid[], $9::int[]) AS u(ticket_type_id, quantity) GROUP BY 1) d
+          WHERE t.id = d.ticket_type_id AND t.event_id = $1 AND t.available_quantity >= d.quantity
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM s)::int AS seats, (SELECT count(*) FROM t)::int AS ticket_types,
+              (SELECT count(*) FROM h)::int AS holds, (SELECT count(*) FROM i)::int AS items,
+              now() + make_interval(secs => $2) AS expires_at, now() AS created_at`,
+      [
+        input.eventId,
+        input.ttlSeconds,
+        input.holds.map((h) => h.id),
+        input.seats.map((s) => s.seatId),
+        input.seats.map((s) => s.holdId),
+        input.holds.map((h) => h.userId),
+        input.items.map((i) => i.holdId),
+        input.items.map((i) => i.ticketTypeId),
+        input.items.map((i) => i.quantity),
+      ],
+    );
+    const r = rows[0];
+    return { seats: r.seats, ticketTypes: r.ticket_types, expires_at: r.expires_at, created_at: r.created_at };
+  },
+
+  /** Bench baseline only: one hold row. */
+  async insertHoldRow(db: Queryable, input: { id: string; eventId: string; userId: string; ttlSeconds: number; seatIds: string[] }) {
+    const { rows } = await db.query<{ expires_at: Date; created_at: Date }>(
+      `INSERT INTO ticket.holds (id, event_id, user_id, expires_at, seat_ids)
+       VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5) RETURNING expires_at, created_at`,
+      [input.id, input.eventId, input.userId, input.ttlSeconds, input.seatIds],
+    );
+    return rows[0]!;
+  },
+
+  /** Bench baseline only: takes ONE seat per statement, the way a naive implementation does. */
+  async holdOneSeat(db: Queryable, input: { eventId: string; seatId: string; holdId: string; ttlSeconds: number }): Promise<SeatRow | undefined> {
+    const { rows } = await db.query<SeatRow>(
+      `UPDATE ticket.seats s SET status = 'held', hold_id = $3, hold_expires_at = now() + make_interval(secs => $4), updated_at = now()
+       WHERE s.id = $1 AND s.event_id = $2 AND ${SEAT_IS_FREE}
+       RETURNING ${SEAT_COLUMNS}`,
+      [input.seatId, input.eventId, input.holdId, input.ttlSeconds],
+    );
+    return rows[0];
+  },
+
+  /** Bench baseline only: whether a seat of the event exists. */
+  async seatExists(db: Queryable, eventId: string, seatId: string): Promise<boolean> {
+    const { rowCount } = await db.query('SELECT 1 FROM ticket.seats WHERE id = $1 AND event_id = $2', [seatId, eventId]);
+    return (rowCount ?? 0) > 0;
+  },
+
+  /**
+   * The one statement that moves the event's seat version: +count, returning the new version.
+   * Callers run it last before COMMIT, because it locks the event row until then.
+   */
+  async bumpSeatVersion(db: Queryable, eventId: string, count: number): Promise<number> {
+    const { rows } = await db.query<{ seat_version: number }>(
+      'UPDATE ticket.events SET seat_version = seat_version + $2 WHERE id = $1 RETURNING seat_version',
+      [eventId, count],
+    );
+    return rows[0]!.seat_version;
+  },
+
+  /** The same bump and COMMIT in one round trip (hold batches); count 0 only commits. */
+  async bumpSeatVersionAndCommit(client: pg.PoolClient, eventId: string, count: number): Promise<number | undefined> {
+    if (count === 0) {
+      await client.query('COMMIT');
+      return undefined;
+    }
+    const results = (await client.query(
+      `UPDATE ticket.events SET seat_version = seat_version + ${literal.int(count)} WHERE id = ${literal.uuid(eventId)} RETURNING seat_version;
+       COMMIT`,
+    )) as unknown as pg.QueryResult<{ seat_version: number }>[];
+    return results[0]!.rows[0]!.seat_version;
+  },
+
+  /** The seat map: version and seats in one statement, hence one snapshot. */
+  async seatMap(db: Queryable, eventId: string): Promise<MapSeatRow[]> {
+    const { rows } = await db.query<MapSeatRow>(
+      `SELECT e.seat_version, ${SEAT_COLUMNS},
+         CASE WHEN s.status = 'sold' THEN 'sold'
+              WHEN s.status = 'reserved' THEN 'held'
+              WHEN s.status = 'held' AND s.hold_expires_at >= now() THEN 'held'
+              ELSE 'available' END AS map_status
+       FROM ticket.events e LEFT JOIN ticket.seats s ON s.event_id = e.id
+       WHERE e.id = $1
+       ORDER BY s.section, s.row_number, s.seat_number`,
+      [eventId],
+    );
+    return rows;
+  },
+
+  /** A hold with its seats and items; scoped to its owner in the query. */
+  async findHold(db: Queryable, holdId: string, userId: string, lock = false): Promise<HoldRow | undefined> {
+    const { rows } = await db.query<HoldRow>(
+      `SELECT h.id, h.event_id, h.user_id, h.status, h.expires_at, h.created_at, h.expires_at < now() AS expired, h.seat_ids,
+         (SELECT currency FROM ticket.events WHERE id = h.event_id) AS currency,
+         coalesce((SELECT json_agg(json_build_object('id', s.id, 'ticket_type_id', s.ticket_type_id, 'section', s.section,
+              'row_label', s.row_label, 'seat_number', s.seat_number, 'label', s.label, 'price', s.price)
+              ORDER BY s.section, s.row_number, s.seat_number)
+            FROM ticket.seats s WHERE s.id = ANY(h.seat_ids)), '[]') AS seats,
+         coalesce((SELECT json_agg(json_build_object('ticket_type_id', t.id, 'name', t.name, 'quantity', hi.quantity, 'price', t.price)
+              ORDER BY t.sort_order, t.name)
+            FROM ticket.hold_items hi JOIN ticket.ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = h.id), '[]') AS items
+       FROM ticket.holds h WHERE h.id = $1 AND h.user_id = $2
+       ${lock ? 'FOR UPDATE OF h' : ''}`,
+      [holdId, userId],
+    );
+    return rows[0];
+  },
+
+  /** Active holds past their expiry, locked; SKIP LOCKED lets several instances sweep at once. */
+  async lockExpiredHolds(db: Queryable, limit: number): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM ticket.holds WHERE status = 'active' AND expires_at < now()
+       ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  async endHolds(db: Queryable, holdIds: string[], status: 'released' | 'expired' | 'converted'): Promise<void> {
+    await db.query(`UPDATE ticket.holds SET status = $2, ended_at = now() WHERE id = ANY($1::uuid[]) AND status = 'active'`, [holdIds, status]);
+  },
+
+  /** Frees the seats these holds still hold (a seat taken over after expiry is left alone). */
+  async releaseHeldSeats(db: Queryable, holdIds: string[]): Promise<ReleasedSeat[]> {
+    const { rows } = await db.query<ReleasedSeat>(
+      `UPDATE ticket.seats s SET status = 'available', hold_id = NULL, hold_expires_at = NULL, updated_at = now()
+         FROM (SELECT id, hold_id FROM ticket.seats WHERE hold_id = ANY($1::uuid[]) ORDER BY id FOR UPDATE) old
+        WHERE s.id = old.id
+       RETURNING s.id, s.event_id, old.hold_id AS owner_id`,
+      [holdIds],
+    );
+    return rows;
+  },
+
+  /** Gives the holds' general-admission quantities back. */
+  async restoreHeldQuantities(db: Queryable, holdIds: string[]): Promise<void> {
+    await db.query(
+      `UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity + d.quantity
+         FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity FROM ticket.hold_items
+                WHERE hold_id = ANY($1::uuid[]) GROUP BY 1) d
+        WHERE t.id = d.ticket_type_id`,
+      [holdIds],
+    );
+  },
+
+  /** Inserts a pending reservation for the hold, unless the number is taken (then undefined: retry). */
+  async insertReservation(
+    db: Queryable,
+    input: { number: string; userId: string; eventId: string; holdId: string; ttlSeconds: number },
+  ): Promise<{ id: string } | undefined> {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO ticket.reservations (number, user_id, event_id, hold_id, total_amount, currency, expires_at)
+       SELECT $1, $2, $3, h.id,
+              (SELECT coalesce(sum(s.price), 0) FROM ticket.seats s WHERE s.id = ANY(h.seat_ids))
+            + (SELECT coalesce(sum(hi.quantity * t.price), 0) FROM ticket.hold_items hi
+                 JOIN ticket.ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = h.id),
+              e.currency, now() + make_interval(secs => $5)
+         FROM ticket.holds h JOIN ticket.events e ON e.id = h.event_id
+        WHERE h.id = $4
+       ON CONFLICT (number) DO NOTHING
+       RETURNING id`,
+      [input.number, input.userId, input.eventId, input.holdId, input.ttlSeconds],
+    );
+    return rows[0];
+  },
+
+  /**
+   * Moves the hold's seats to the reservation and writes its items (one per seat, one per
+   * general-admission type). Returns the seats moved; fewer than the hold had means it lost them.
+   */
+  async reserveHeldSeats(db: Queryable, input: { holdId: string; reservationId: string }): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `WITH moved AS (
+         UPDATE ticket.seats s SET status = 'reserved', reservation_id = $2, hold_id = NULL, hold_expires_at = NULL, updated_at = now()
+           FROM (SELECT id FROM ticket.seats WHERE hold_id = $1 AND status = 'held' ORDER BY id FOR UPDATE) old
+          WHERE s.id = old.id
+         RETURNING s.id, s.ticket_type_id, s.price
+       ),
+       seat_items AS (
+         INSERT INTO ticket.reservation_items (reservation_id, reservation_status, ticket_type_id, seat_id, quantity, unit_price, subtotal)
+         SELECT $2, 'pending', m.ticket_type_id, m.id, 1, m.price, m.price FROM moved m
+         RETURNING 1
+       ),
+       ga_items AS (
+         INSERT INTO ticket.reservation_items (reservation_id, reservation_status, ticket_type_id, seat_id, quantity, unit_price, subtotal)
+         SELECT $2, 'pending', t.id, NULL, hi.quantity, t.price, hi.quantity * t.price
+           FROM ticket.hold_items hi JOIN ticket.ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = $1
+         RETURNING 1
+       )
+       -- Data-modifying CTEs always run to completion, read or not.
+       SELECT id FROM moved`,
+      [input.holdId, input.reservationId],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  async findReservation(db: Queryable, reservationId: string, ownerId: string | null, lock = false): Promise<ReservationRow | undefined> {
+    const { rows } = await db.query<ReservationRow>(
+      `SELECT ${RESERVATION_COLUMNS} FROM ticket.reservations r
+       WHERE r.id = $1 AND ($2::uuid IS NULL OR r.user_id = $2) ${lock ? 'FOR UPDATE OF r' : ''}`,
+      [reservationId, ownerId],
+    );
+    return rows[0];
+  },
+
+  async listReservations(
+    db: Queryable,
+    filter: { userId?: string; eventId?: string; status?: string },
+    limit: number,
+    after?: [string, string],
+  ): Promise<ReservationRow[]> {
+    const { rows } = await db.query<ReservationRow>(
+      `SELECT ${RESERVATION_COLUMNS} FROM ticket.reservations r
+       WHERE ($2::uuid IS NULL OR r.user_id = $2) AND ($3::uuid IS NULL OR r.event_id = $3) AND ($4::text IS NULL OR r.status = $4)
+         AND ($5::timestamptz IS NULL OR (r.created_at, r.id) < ($5::timestamptz, $6::uuid))
+       ORDER BY r.created_at DESC, r.id DESC LIMIT $1`,
+      [limit, filter.userId ?? null, filter.eventId ?? null, filter.status ?? null, after?.[0] ?? null, after?.[1] ?? null],
+    );
+    return rows;
+  },
+
+  /** Pending reservations past their expiry, locked; SKIP LOCKED lets several instances sweep at once. */
+  async lockExpiredReservations(db: Queryable, limit: number): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM ticket.reservations WHERE status = 'pending' AND expires_at < now()
+       ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  /**
+   * Ends pending reservations (cancelled or expired): the status change cascades to the items, which
+   * takes their seats out of the one-live-reservation index.
+   */
+  async endReservations(db: Queryable, reservationIds: string[], status: 'cancelled' | 'expired', reason: string | null): Promise<void> {
+    await db.query(
+      `UPDATE ticket.reservations SET status = $2, ended_at = now(), cancel_reason = $3
+       WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
+      [reservationIds, status, reason],
+    );
+  },
+
+  async releaseReservedSeats(db: Queryable, reservationIds: string[]): Promise<ReleasedSeat[]> {
+    const { rows } = await db.query<ReleasedSeat>(
+      `UPDATE ticket.seats s SET status = 'available', reservation_id = NULL, updated_at = now()
+         FROM (SELECT id, reservation_id FROM ticket.seats WHERE reservation_id = ANY($1::uuid[]) AND status = 'reserved'
+                ORDER BY id FOR UPDATE) old
+        WHERE s.id = old.id
+       RETURNING s.id, s.event_id, old.reservation_id AS owner_id`,
+      [reservationIds],
+    );
+    return rows;
+  },
+
+  async restoreReservedQuantities(db: Queryable, reservationIds: string[]): Promise<void> {
+    await db.query(
+      `UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity + d.quantity
+         FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity FROM ticket.reservation_items
+                WHERE reservation_id = ANY($1::uuid[]) AND seat_id IS NULL GROUP BY 1) d
+        WHERE t.id = d.ticket_type_id`,
+      [reservationIds],
+    );
+  },
+};
+
+export type InventoryRepository = typeof inventoryRepository;
+export type { Db };

@@ -1,0 +1,119 @@
+import { Type } from '@sinclair/typebox';
+import { ListQuery, Nullable, StrictObject, Timestamp, Uuid } from '../../schemas.js';
+
+const Money = Type.Integer({ minimum: 0, description: 'Amount in the currency\'s minor unit' });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
+
+export const SeatStatus = Type.Union([Type.Literal('available'), Type.Literal('held'), Type.Literal('sold')], {
+  description: 'held covers seats in an unexpired hold and in a pending reservation',
+});
+
+const seatProps = {
+  id: Uuid(),
+  section: Type.String(),
+  row: Type.String({ description: 'Row label as printed on the ticket' }),
+  number: Type.Integer({ minimum: 1 }),
+  label: Type.String(),
+  price: Money,
+  ticketTypeId: Nullable(Uuid()),
+};
+
+/** A seat as the seat map shows it. */
+export const MapSeat = Type.Object({ ...seatProps, status: SeatStatus }, { $id: 'MapSeat', title: 'MapSeat' });
+
+export const SeatMap = Type.Object(
+  {
+    eventId: Uuid(),
+    version: Type.Integer({ minimum: 0, description: 'Seat version of this snapshot; apply realtime messages with a later version only' }),
+    seats: Type.Array(Type.Ref('MapSeat')),
+  },
+  { $id: 'SeatMap', title: 'SeatMap' },
+);
+
+export const HeldSeat = Type.Object(seatProps, { $id: 'HeldSeat', title: 'HeldSeat' });
+
+export const HoldItem = Type.Object(
+  { ticketTypeId: Uuid(), name: Type.String(), quantity: Type.Integer({ minimum: 1 }), unitPrice: Money },
+  { $id: 'HoldItem', title: 'HoldItem' },
+);
+
+export const HoldStatus = Type.Union(['active', 'converted', 'released', 'expired'].map((s) => Type.Literal(s)));
+
+export const Hold = Type.Object(
+  {
+    id: Uuid(),
+    eventId: Uuid(),
+    status: HoldStatus,
+    seats: Type.Array(Type.Ref('HeldSeat')),
+    items: Type.Array(Type.Ref('HoldItem'), { description: 'General-admission quantities' }),
+    totalAmount: Money,
+    currency: Currency,
+    expiresAt: Timestamp(),
+    createdAt: Timestamp(),
+  },
+  { $id: 'Hold', title: 'Hold' },
+);
+
+/** Hold body; `max` is MAX_TICKETS_PER_USER, so one request can never ask for more than the limit. */
+export const createHoldBody = (max: number) =>
+  StrictObject(
+    {
+      seatIds: Type.Optional(
+        Type.Array(Uuid(), { minItems: 1, maxItems: max, uniqueItems: true, description: 'Seats to hold, all or none' }),
+      ),
+      items: Type.Optional(
+        Type.Array(StrictObject({ ticketTypeId: Uuid(), quantity: Type.Integer({ minimum: 1, maximum: max }) }), {
+          minItems: 1,
+          maxItems: max,
+          description: 'General-admission quantities, all or none (one entry per ticket type)',
+        }),
+      ),
+    },
+    { minProperties: 1, maxProperties: 1, title: 'CreateHold', description: 'Exactly one of seatIds or items' },
+  );
+
+export const ReservationStatus = Type.Union(['pending', 'confirmed', 'cancelled', 'expired'].map((s) => Type.Literal(s)));
+
+export const ReservationItem = Type.Object(
+  {
+    ticketTypeId: Uuid(),
+    seatId: Nullable(Uuid()),
+    label: Nullable(Type.String({ description: 'Seat label; null for general admission' })),
+    quantity: Type.Integer({ minimum: 1 }),
+    unitPrice: Money,
+    subtotal: Money,
+  },
+  { $id: 'ReservationItem', title: 'ReservationItem' },
+);
+
+export const Reservation = Type.Object(
+  {
+    id: Uuid(),
+    number: Type.String({ pattern: '^TK-[0-9]{8}-[0-9A-Z]{6}$', description: 'Human reservation number' }),
+    eventId: Uuid(),
+    userId: Uuid(),
+    holdId: Nullable(Uuid()),
+    status: ReservationStatus,
+    items: Type.Array(Type.Ref('ReservationItem')),
+    totalAmount: Money,
+    currency: Currency,
+    expiresAt: Timestamp({ description: 'Pay before this, or the reservation expires and its seats are released' }),
+    confirmedAt: Nullable(Timestamp()),
+    endedAt: Nullable(Timestamp({ description: 'When it was cancelled or expired' })),
+    createdAt: Timestamp(),
+  },
+  { $id: 'Reservation', title: 'Reservation' },
+);
+
+export const CreateReservationBody = StrictObject({ holdId: Uuid() }, { title: 'CreateReservation' });
+export const CancelReservationBody = Type.Optional(
+  StrictObject({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { title: 'CancelReservation' }),
+);
+
+export const MyReservationsQuery = StrictObject({ ...ListQuery, status: Type.Optional(ReservationStatus), eventId: Type.Optional(Uuid()) });
+export const ReservationsQuery = StrictObject({
+  ...ListQuery,
+  status: Type.Optional(ReservationStatus),
+  eventId: Type.Optional(Uuid()),
+  userId: Type.Optional(Uuid()),
+});

@@ -1,0 +1,49 @@
+import type pg from 'pg';
+import type { Queryable } from '../../infra/db.js';
+import type { RealtimePublisher, SeatChangeType } from '../../realtime/bus.js';
+import { inventoryRepository as repo } from './repository.js';
+
+export interface SeatChange {
+  type: SeatChangeType;
+  seatIds: string[];
+}
+
+export interface VersionedSeatChange extends SeatChange {
+  eventId: string;
+  version: number;
+}
+
+/**
+ * THE place where seat state changes are recorded. Every path that changes seats (hold, release,
+ * reserve, cancel, expiry) calls this inside its transaction, as the last statement before COMMIT:
+ * it bumps the event's seat version once per change (so clients can spot gaps) and returns the
+ * versions, which the caller publishes after COMMIT with `publishSeatChanges`.
+ * Running last keeps the event-row lock (which serialises every change of the event) short.
+ */
+export async function recordSeatChanges(
+  client: Queryable,
+  eventId: string,
+  changes: SeatChange[],
+  options: { andCommit?: pg.PoolClient } = {},
+): Promise<VersionedSeatChange[]> {
+  const real = changes.filter((c) => c.seatIds.length > 0);
+  // andCommit: the bump and COMMIT travel in one round trip (hold batches), and COMMIT happens even with no change.
+  const last = options.andCommit
+    ? await repo.bumpSeatVersionAndCommit(options.andCommit, eventId, real.length)
+    : real.length > 0
+      ? await repo.bumpSeatVersion(client, eventId, real.length)
+      : undefined;
+  if (last === undefined) return [];
+  const first = last - real.length + 1;
+  return real.map((c, i) => ({ eventId, type: c.type, seatIds: c.seatIds, version: first + i }));
+}
+
+/** Single-change form of `recordSeatChanges`; returns the new version (undefined if no seats). */
+export async function recordSeatChange(client: Queryable, eventId: string, type: SeatChangeType, seatIds: string[]): Promise<number | undefined> {
+  return (await recordSeatChanges(client, eventId, [{ type, seatIds }]))[0]?.version;
+}
+
+/** After COMMIT only: tells every API instance's realtime clients. A lost message is repaired by the version gap. */
+export function publishSeatChanges(publisher: RealtimePublisher, changes: VersionedSeatChange[], onError: (err: unknown) => void): void {
+  for (const c of changes) publisher.seatsChanged(c.eventId, c.type, c.seatIds, c.version).catch(onError);
+}

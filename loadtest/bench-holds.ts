@@ -1,0 +1,213 @@
+// Contended holds on one hot section: our batched strategy against a naive baseline (one
+// transaction per hold, one UPDATE per seat, no batching), in the same run, on the same machine.
+//
+//   npm run bench:holds                       # embedded PostgreSQL in a temp dir
+//   DATABASE_URL=postgres://... npm run bench:holds
+//   BENCH_SECONDS=15 BENCH_CLIENTS=128 npm run bench:holds
+//
+// Each strategy gets a fresh database cloned from a migrated template and its own API process.
+// Clients hammer one section (5,000 seats by default) with holds of 1-2 adjacent seats. Holds live 1 s, so
+// seats churn by lazy expiry (and the sweeper), and most attempts collide. Afterwards the database
+// is checked for double holds: two holds sharing a seat with overlapping lifetimes.
+import { fork, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { loadConfig } from '../api/src/config.js';
+import { startEmbeddedPostgres } from '../api/src/infra/embedded-postgres.js';
+import { migrateUp } from '../api/src/infra/migrate.js';
+import { freePort } from '../test/harness/ports.js';
+import { createEventFixture, createUsers } from '../test/harness/fixtures.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 96);
+const USERS = 2000;
+// Rows of 100 seats in the hot section; 50 rows = 5,000 seats, enough that a 1 s hold TTL does not cap successful holds/s.
+const ROWS = Number(process.env.BENCH_ROWS ?? 50);
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface Result {
+  strategy: string;
+  attempts: number;
+  held: number;
+  refused: Record<string, number>;
+  errors: number;
+  seconds: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  doubleHolds: number;
+  holdsInDb: number;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+async function startApi(databaseUrl: string, strategy: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = fork(path.join(here, 'bench-server.ts'), {
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])],
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: process.env.REDIS_URL ?? '',
+      JWT_SECRET,
+      RATE_LIMIT: 'off',
+      LOG_LEVEL: 'silent',
+      TIKETI_SEED: 'none',
+      HOLD_TTL_SECONDS: '1',
+      SWEEP_INTERVAL_MS: '500',
+      MAX_TICKETS_PER_USER: '8',
+      BENCH_HOLD_STRATEGY: strategy,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`bench API exited with ${code}`)));
+  });
+  return { port, child };
+}
+
+async function runStrategy(adminUrl: string, template: string, strategy: 'batched' | 'naive-baseline'): Promise<Result> {
+  const dbName = `bench_${strategy.replace('-', '_')}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${template}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+
+  const config = loadConfig({}, { DATABASE_URL: databaseUrl, JWT_SECRET });
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  const ev = await createEventFixture(db, { sections: [{ name: 'Hot', rows: ROWS, seatsPerRow: 100, price: 132_000 }] });
+  const seats = ev.seats.Hot!;
+  const users = await createUsers({ db, config }, USERS);
+  const { port, child } = await startApi(databaseUrl, strategy);
+
+  const http = new Pool(`http://127.0.0.1:${port}`, { connections: CLIENTS, pipelining: 1 });
+  const bodies = new Map<string, number>();
+  const latencies: number[] = [];
+  let measuring = false;
+  let stop = false;
+  let attempts = 0;
+  let held = 0;
+  let errors = 0;
+
+  const client = async () => {
+    while (!stop) {
+      const u = users[Math.floor(Math.random() * users.length)]!;
+      const j = Math.floor(Math.random() * (seats.length - 1));
+      const seatIds = Math.random() < 0.5 ? [seats[j]!] : [seats[j]!, seats[j + 1]!];
+      const started = performance.now();
+      try {
+        const res = await http.request({
+          path: `/v1/events/${ev.eventId}/holds`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${u.token}` },
+          body: JSON.stringify({ seatIds }),
+        });
+        const body = (await res.body.json()) as { code?: string };
+        if (!measuring) continue;
+        latencies.push(performance.now() - started);
+        attempts++;
+        if (res.statusCode === 201) held++;
+        else if (res.statusCode === 409) bodies.set(body.code!, (bodies.get(body.code!) ?? 0) + 1);
+        else errors++;
+      } catch {
+        if (measuring) errors++;
+      }
+    }
+  };
+
+  const running = Array.from({ length: CLIENTS }, client);
+  await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
+  const { rows: before } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  measuring = false;
+  const seconds = (performance.now() - t0) / 1000;
+  stop = true;
+  await Promise.all(running);
+  await http.close();
+
+  // Double holds: two holds of a seat whose lifetimes overlap. Checked over every hold ever made.
+  const { rows: dbl } = await db.query(
+    `WITH x AS (SELECT id, unnest(seat_ids) AS sid, created_at, expires_at FROM ticket.holds WHERE event_id = $1)
+     SELECT count(*)::int AS n FROM x a JOIN x b ON a.sid = b.sid AND a.id < b.id
+      WHERE a.created_at < b.expires_at AND b.created_at < a.expires_at`,
+    [ev.eventId],
+  );
+  const { rows: total } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
+  child.send('stop');
+  await new Promise((r) => child.once('exit', r));
+  await db.end();
+
+  latencies.sort((a, b) => a - b);
+  return {
+    strategy,
+    attempts,
+    held,
+    refused: Object.fromEntries(bodies),
+    errors,
+    seconds,
+    p50: pct(latencies, 50),
+    p90: pct(latencies, 90),
+    p99: pct(latencies, 99),
+    max: latencies.at(-1) ?? 0,
+    doubleHolds: dbl[0].n,
+    holdsInDb: total[0].n - before[0].n,
+  };
+}
+
+let adminUrl = process.env.DATABASE_URL;
+let stopPg: (() => Promise<void>) | undefined;
+let dataDir: string | undefined;
+if (!adminUrl) {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'tiketi-bench-pg-'));
+  chmodSync(dataDir, 0o755); // PostgreSQL may run as the `postgres` user when we are root
+  const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres' });
+  adminUrl = embedded.url;
+  stopPg = () => embedded.stop();
+}
+const template = `bench_template_${Date.now()}`;
+{
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${template}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${template}`;
+  await migrateUp(url.toString(), () => {});
+}
+
+console.log(`bench-holds: ${CLIENTS} clients, ${SECONDS} s per strategy (+${WARMUP_SECONDS} s warm-up), ${ROWS * 100}-seat hot section, holds of 1-2 adjacent seats, TTL 1 s`);
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}`);
+const results: Result[] = [];
+try {
+  for (const strategy of ['batched', 'naive-baseline'] as const) {
+    const r = await runStrategy(adminUrl, template, strategy);
+    results.push(r);
+    console.log(
+      `${strategy.padEnd(15)} attempts/s ${(r.attempts / r.seconds).toFixed(0).padStart(6)}  holds/s ${(r.held / r.seconds).toFixed(0).padStart(6)}  ` +
+        `p50 ${r.p50.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  ` +
+        `409s ${JSON.stringify(r.refused)}  errors ${r.errors}  double holds ${r.doubleHolds}  (holds in DB ${r.holdsInDb}, answered 201 ${r.held})`,
+    );
+  }
+} finally {
+  await stopPg?.();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+const [ours, naive] = results as [Result, Result];
+const ratio = (a: number, b: number) => (b === 0 ? Infinity : a / b);
+console.log(
+  `ratio batched / naive: holds/s ×${ratio(ours.held / ours.seconds, naive.held / naive.seconds).toFixed(2)}, attempts/s ×${ratio(ours.attempts / ours.seconds, naive.attempts / naive.seconds).toFixed(2)}`,
+);
+// Double holds fail the run; errors (5xx, timeouts) are reported, the naive baseline may have some.
+process.exit(results.some((r) => r.doubleHolds > 0) ? 1 : 0);
