@@ -3,9 +3,12 @@ import { createRealtimeClient, type RealtimeClient } from './realtime.js';
 import { ApiKeysResource } from './resources/api-keys.js';
 import { AuthResource } from './resources/auth.js';
 import { EventsResource } from './resources/events.js';
+import { HoldsResource } from './resources/holds.js';
 import { KeywordMappingsResource } from './resources/keyword-mappings.js';
 import { NewsResource } from './resources/news.js';
+import { ReservationsResource } from './resources/reservations.js';
 import { SeatLayoutsResource } from './resources/seat-layouts.js';
+import { SeatsResource } from './resources/seats.js';
 import { TicketTypesResource } from './resources/ticket-types.js';
 import { Transport } from './transport.js';
 
@@ -34,6 +37,12 @@ export class Tiketi {
   readonly news: NewsResource;
   /** Korean ↔ English search terms (admin). */
   readonly keywordMappings: KeywordMappingsResource;
+  /** Seat maps, and keeping one current over realtime (`watch`). */
+  readonly seats: SeatsResource;
+  /** Seat and ticket holds. */
+  readonly holds: HoldsResource;
+  /** Reservations: create from a hold, read, cancel, list. */
+  readonly reservations: ReservationsResource;
   #realtime: RealtimeClient | undefined;
 
   constructor(config: TiketiConfig) {
@@ -47,6 +56,9 @@ export class Tiketi {
     this.ticketTypes = new TicketTypesResource(transport);
     this.news = new NewsResource(transport);
     this.keywordMappings = new KeywordMappingsResource(transport);
+    this.seats = new SeatsResource(transport, () => this.realtime);
+    this.holds = new HoldsResource(transport);
+    this.reservations = new ReservationsResource(transport);
   }
 
   /** The same client with another credential (a JWT or a tk_ API key); `undefined` signs out. */

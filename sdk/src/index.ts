@@ -30,4 +30,6 @@ export {
   type WebSocketConstructor,
 } from './realtime.js';
 export type * from './types.js';
+export type { HoldRequestOptions } from './resources/holds.js';
+export type { SeatWatchHandlers } from './resources/seats.js';
 export type { paths, components, operations } from './generated/openapi.js';

@@ -47,3 +47,18 @@ export type CreateNewsBody = BodyOf<'createNews'>;
 export type UpdateNewsBody = BodyOf<'updateNews'>;
 export type KeywordMapping = Schemas['KeywordMapping'];
 export type CreateKeywordMappingBody = BodyOf<'createKeywordMapping'>;
+
+// ---- inventory ----
+/** `{ eventId, version, seats }`: realtime changes continue from `version`. */
+export type SeatMap = Schemas['SeatMap'];
+export type MapSeat = Schemas['MapSeat'];
+export type SeatStatus = MapSeat['status'];
+export type Hold = Schemas['Hold'];
+/** Exactly one of `seatIds` (seated) or `items` (general admission). */
+export type CreateHoldBody = BodyOf<'createHold'>;
+export type Reservation = Schemas['Reservation'];
+export type ReservationStatus = Reservation['status'];
+export type CreateReservationBody = BodyOf<'createReservation'>;
+export type CancelReservationBody = NonNullable<BodyOf<'cancelReservation'>>;
+export type ListMyReservationsQuery = QueryOf<'listMyReservations'>;
+export type ListReservationsQuery = QueryOf<'listReservations'>;

@@ -255,6 +255,20 @@ describe('credentials and headers', () => {
   });
 });
 
+describe('hold options', () => {
+  it('sends the waiting-room admission token as X-Queue-Token, with the Idempotency-Key', async () => {
+    const f = scriptedFetch(json(201, { id: 'h' }));
+    await client(f.fetch, { token: 'user' }).holds.create(
+      '6f1c2b9e-0000-4000-8000-000000000001',
+      { seatIds: ['6f1c2b9e-0000-4000-8000-000000000002'] },
+      { queueToken: 'qt-1' },
+    );
+    expect(f.requests[0]!.headers.get('x-queue-token')).toBe('qt-1');
+    expect(f.requests[0]!.headers.get('idempotency-key')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(f.requests[0]!.url).toBe('http://api.test/v1/events/6f1c2b9e-0000-4000-8000-000000000001/holds');
+  });
+});
+
 describe('pagination', () => {
   const pages = () =>
     scriptedFetch(

@@ -76,6 +76,16 @@ export async function typeAssertions(client: Tiketi) {
   await client.ticketTypes.list();
   assertType<Equal<Awaited<ReturnType<Tiketi['events']['delete']>>, void>>();
 
+  // Inventory.
+  const _hold = await client.holds.create('event', { seatIds: ['seat'] }, { queueToken: 'qt' });
+  assertType<Equal<typeof _hold.status, 'active' | 'converted' | 'released' | 'expired'>>();
+  // @ts-expect-error seats are held by `seatIds`
+  await client.holds.create('event', { seats: ['seat'] });
+  // @ts-expect-error reservation statuses are a closed set
+  await client.reservations.listMine({ status: 'paid' });
+  const _map = await client.seats.map('event');
+  assertType<Equal<(typeof _map.seats)[number]['status'], 'available' | 'held' | 'sold'>>();
+
   // @ts-expect-error baseUrl is required
   new Tiketi({ token: 'x' });
   return notARole;
