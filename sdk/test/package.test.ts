@@ -56,6 +56,7 @@ describe('built package', () => {
       const code = await readFile(join(dist, file), 'utf8');
       const imports = [...code.matchAll(/(?:from\s+|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
       expect(imports).toEqual(['openapi-fetch']);
+      expect(code).not.toMatch(/\bprocess\.|\bBuffer\b|__dirname|node:/);
     }
     const pkg = JSON.parse(await readFile(join(sdkDir, 'package.json'), 'utf8'));
     expect(pkg.sideEffects).toBe(false);
