@@ -128,4 +128,22 @@ describe('seats, holds and reservations', () => {
     expect(gone).toMatchObject({ status: 410, code: 'HOLD_EXPIRED' });
     await expect(fan.holds.get(randomUUID())).rejects.toBeInstanceOf(NotFoundError);
   });
+
+  it('retries a hold whose answer was lost with the same key, and the server runs it once', async () => {
+    const eventId = await seatedEventOnSale();
+    const fan = await signUp();
+    const seat = (await anonymous.seats.map(eventId)).seats[0]!.id;
+    const replayed: (string | null)[] = [];
+    const lossy: FetchLike = async (request) => {
+      const response = await fetch(request);
+      replayed.push(response.headers.get('idempotent-replayed'));
+      if (replayed.length === 1) throw new TypeError('socket hang up'); // the server did it; we never heard
+      return response;
+    };
+    const hold = await new Tiketi({ ...fan.config, fetch: lossy, retryDelayMs: { initial: 1, max: 5 } }).holds.create(eventId, {
+      seatIds: [seat],
+    });
+    expect(replayed).toEqual([null, 'true']);
+    expect((await fan.holds.get(hold.id)).status).toBe('active');
+  });
 });
