@@ -31,7 +31,8 @@ beforeAll(async () => {
   if (built < (await newestSource(join(sdkDir, 'src')))) await exec('npm', ['run', 'build'], { cwd: sdkDir });
 }, 120_000);
 
-describe('built package', () => {
+// tsc runs take seconds alone and much longer on a busy two-core machine.
+describe('built package', { timeout: 180_000 }, () => {
   it('is importable from ESM', async () => {
     const { stdout } = await exec(process.execPath, [join(fixtures, 'esm.mjs')], { cwd: fixtures });
     expect(JSON.parse(stdout)).toEqual({ format: 'esm', conflict: true, base: true, code: 'SEAT_UNAVAILABLE', pages: true });

@@ -15,7 +15,8 @@ const run = (args: string[]) =>
     (err: { stdout?: string }) => ({ ok: false, output: err.stdout ?? String(err) }),
   );
 
-describe('types', () => {
+// tsc runs take seconds alone and much longer on a busy two-core machine.
+describe('types', { timeout: 180_000 }, () => {
   it('accepts correct calls and refuses every @ts-expect-error line', async () => {
     const result = await run(['-p', 'tsconfig.types.json']);
     expect(result.output).toBe('');
