@@ -2,7 +2,7 @@
 // topic's command file only describes its resource and these factories build the oclif command.
 import { Flags, type Command, type Interfaces } from '@oclif/core';
 import type { Tiketi } from '@tiketi/sdk';
-import { catalogApi, type ApiObject, type Body, type CatalogApi, type Query } from './api.js';
+import { catalogApi, type Body, type CatalogApi, type Query } from './api.js';
 import { TiketiCommand, type Column } from './base-command.js';
 import { readBody } from './input.js';
 import type { DeleteResult, ListResult } from './results.js';
@@ -113,7 +113,7 @@ export function getCommand<T extends object>(spec: Spec & { fetch: (api: Catalog
 }
 
 /** create and update: the body comes from --file or --data. */
-export function writeCommand<T extends ApiObject>(
+export function writeCommand<T extends { id: string }>(
   spec: Spec & { send: (api: CatalogApi, params: Params, body: Body) => Promise<T>; done: (result: T) => string },
 ) {
   return class extends ResourceCommand {

@@ -41,7 +41,7 @@ export function compareRows(a: string, b: string): number {
   return a.length - b.length || a.localeCompare(b);
 }
 
-export function renderSeatMap(map: SeatMap, options: RenderOptions): string[] {
+export function renderSeatMap(map: Pick<SeatMap, 'version' | 'seats'>, options: RenderOptions): string[] {
   const { glyphs, paint } = options;
   const counts = countSeats(map.seats);
   const lines: string[] = [];

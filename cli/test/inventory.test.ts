@@ -1,13 +1,8 @@
 // `seats map` and `reservations` through the built `tiketi` against a live API: the map follows
 // holds and cancels, and an admin lists, reads and cancels reservations.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createAdmin, createTestApp, registerUser, type TestApp } from '../../test/harness/app.js';
 import { runCli, startCli, tempConfigHome, type CliRun } from './run-cli.js';
-
-// The seat map and reservation routes come from the inventory branch; these tests run once it is merged here.
-const inventoryLanded = existsSync(fileURLToPath(new URL('../../api/src/modules/inventory/routes.ts', import.meta.url)));
 
 let t: TestApp;
 let env: Record<string, string>;
@@ -24,7 +19,7 @@ interface SeatMapJson {
   seats: { id: string; section: string; row: string; status: string }[];
 }
 
-describe.skipIf(!inventoryLanded)('seat map and reservations against a live API', { timeout: 180_000 }, () => {
+describe('seat map and reservations against a live API', { timeout: 180_000 }, () => {
   let eventId: string;
   beforeAll(async () => {
     t = await createTestApp({ listen: true });

@@ -1,5 +1,5 @@
 import { Args, Flags, ux } from '@oclif/core';
-import { createRealtimeClient, type SeatChange } from '@tiketi/sdk';
+import { Tiketi, type SeatChange } from '@tiketi/sdk';
 import WebSocket from 'ws';
 import { catalogApi, type MapSeat, type SeatMap, type SeatStatus } from '../../api.js';
 import { TiketiCommand } from '../../base-command.js';
@@ -26,17 +26,13 @@ export default class SeatsMap extends TiketiCommand<typeof SeatsMap> {
     'realtime-url': Flags.string({ description: 'Realtime origin for --watch; default: the API URL.', env: 'TIKETI_REALTIME_URL' }),
   };
 
-  private map: SeatMap = { version: 0, seats: [] };
+  private map!: SeatMap;
 
   public async run(): Promise<SeatMapResult> {
     const client = await this.anyClient();
-    const load = async () => {
-      this.map = await catalogApi(client).seats.map(this.args.eventId);
-      return this.map.version;
-    };
-    await this.spin('Fetching the seat map', load);
+    this.map = await this.spin('Fetching the seat map', () => catalogApi(client).seats.map(this.args.eventId));
     this.draw();
-    if (this.flags.watch) await this.watch(client.config.baseUrl, client.config.token, load);
+    if (this.flags.watch) await this.watch(client);
     return this.result();
   }
 
@@ -52,7 +48,7 @@ export default class SeatsMap extends TiketiCommand<typeof SeatsMap> {
 
   private draw(): void {
     const lines = renderSeatMap(
-      { ...this.map, seats: this.visibleSeats() },
+      { version: this.map.version, seats: this.visibleSeats() },
       {
         width: process.stdout.columns ?? 100,
         glyphs: this.flags.ascii ? GLYPHS.ascii : GLYPHS.unicode,
@@ -62,19 +58,23 @@ export default class SeatsMap extends TiketiCommand<typeof SeatsMap> {
     for (const line of lines) this.log(line);
   }
 
-  /** Applies realtime seat changes in version order (the SDK refetches on a gap) and redraws. */
-  private async watch(baseUrl: string, token: string | undefined, refetch: () => Promise<number>): Promise<void> {
-    const realtime = createRealtimeClient({ url: this.flags['realtime-url'] ?? baseUrl, token, WebSocket });
+  /** The SDK keeps the map current (snapshot, then changes in version order); each update redraws. */
+  private async watch(client: Tiketi): Promise<void> {
+    const live = new Tiketi({ ...client.config, realtimeUrl: this.flags['realtime-url'] ?? client.config.baseUrl, WebSocket });
     const redraw = () => {
       if (process.stdout.isTTY)
         process.stdout.write('\x1b[2J\x1b[H'); // clear the screen, cursor home
       else this.log(`--- version ${this.map.version}`);
       this.draw();
     };
-    const byId = new Map(this.map.seats.map((seat) => [seat.id, seat]));
-    const subscription = realtime.onSeats(
-      this.args.eventId,
-      (change) => {
+    let byId = new Map<string, MapSeat>();
+    const subscription = live.seats.watch(this.args.eventId, {
+      onSnapshot: (map) => {
+        this.map = map;
+        byId = new Map(map.seats.map((seat) => [seat.id, seat]));
+        redraw();
+      },
+      onChange: (change) => {
         for (const id of change.seatIds) {
           const seat = byId.get(id);
           if (seat) seat.status = STATUS_AFTER[change.type];
@@ -82,25 +82,15 @@ export default class SeatsMap extends TiketiCommand<typeof SeatsMap> {
         this.map.version = change.version;
         redraw();
       },
-      {
-        version: this.map.version,
-        refetch: async () => {
-          const version = await refetch();
-          byId.clear();
-          for (const seat of this.map.seats) byId.set(seat.id, seat);
-          redraw();
-          return version;
-        },
-      },
-    );
+      onError: (err) => this.logToStderr(`Seat map refresh failed: ${err instanceof Error ? err.message : String(err)}`),
+    });
     await subscription.ready;
     this.logToStderr('Watching for seat changes; Ctrl-C to stop.');
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
     });
     subscription.unsubscribe();
-    realtime.close();
+    live.realtime.close();
   }
 }
