@@ -1,4 +1,6 @@
-import type { TiketiConfig } from './config.js';
+import type { Client } from 'openapi-fetch';
+import type { RequestOptions, TiketiConfig } from './config.js';
+import type { paths } from './generated/openapi.js';
 import { createRealtimeClient, type RealtimeClient } from './realtime.js';
 import { ApiKeysResource } from './resources/api-keys.js';
 import { AuthResource } from './resources/auth.js';
@@ -10,7 +12,7 @@ import { ReservationsResource } from './resources/reservations.js';
 import { SeatLayoutsResource } from './resources/seat-layouts.js';
 import { SeatsResource } from './resources/seats.js';
 import { TicketTypesResource } from './resources/ticket-types.js';
-import { Transport } from './transport.js';
+import { Transport, type CallInit } from './transport.js';
 
 /**
  * The TIKETI API client. One instance per credential; it is cheap, so use `withToken` for another.
@@ -44,11 +46,13 @@ export class Tiketi {
   /** Reservations: create from a hold, read, cancel, list. */
   readonly reservations: ReservationsResource;
   #realtime: RealtimeClient | undefined;
+  readonly #transport: Transport;
 
   constructor(config: TiketiConfig) {
     if (!config?.baseUrl) throw new TypeError('Tiketi: `baseUrl` is required, e.g. http://localhost:3000');
     this.config = Object.freeze({ ...config });
     const transport = new Transport(this.config);
+    this.#transport = transport;
     this.auth = new AuthResource(transport);
     this.apiKeys = new ApiKeysResource(transport);
     this.events = new EventsResource(transport);
@@ -59,6 +63,18 @@ export class Tiketi {
     this.seats = new SeatsResource(transport, () => this.realtime);
     this.holds = new HoldsResource(transport);
     this.reservations = new ReservationsResource(transport);
+  }
+
+  /**
+   * Any route of the spec, typed, with the same credential, retries and errors as the namespaces;
+   * for routes that have no namespace yet:
+   * `client.request((http, init) => http.GET('/v1/events/{eventId}/queue', { params: { path: { eventId } }, ...init }))`.
+   */
+  request<R extends { data?: unknown; error?: unknown; response: Response }>(
+    send: (http: Client<paths>, init: CallInit) => Promise<R>,
+    options?: RequestOptions,
+  ): Promise<Exclude<R['data'], undefined>> {
+    return this.#transport.call(options, (init) => send(this.#transport.http, init));
   }
 
   /** The same client with another credential (a JWT or a tk_ API key); `undefined` signs out. */

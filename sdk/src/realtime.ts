@@ -217,6 +217,13 @@ export class RealtimeClient {
     };
   }
 
+  /** Follows your own place in an event's waiting room (needs a token): positions, then the admission. */
+  onQueue(eventId: string, handler: (message: QueuePosition | QueueAdmitted) => void): Subscription {
+    return this.subscribe(`queue.${eventId}`, (message) => {
+      if (message.type === 'queue.position' || message.type === 'queue.admitted') handler(message);
+    });
+  }
+
   #open(): Promise<void> {
     const Impl = (this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as
       (new (url: string) => WebSocketLike) | undefined;

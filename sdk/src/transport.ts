@@ -207,6 +207,10 @@ export class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
     return this.first().catch(onrejected);
   }
 
+  finally(onfinally?: (() => void) | null): Promise<Page<T>> {
+    return this.first().finally(onfinally);
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     let page = await this.first();
     for (;;) {

@@ -99,6 +99,17 @@ describe('admin API keys', () => {
   });
 });
 
+describe('request: any route of the spec', () => {
+  it('calls a route typed from the spec, with the client credential and error mapping', async () => {
+    const email = `raw-${randomUUID().slice(0, 8)}@example.com`;
+    const { token } = await client.auth.register({ email, password: 'correct horse battery', name: 'Raw' });
+    const me = await client.withToken(token).request((http, init) => http.GET('/v1/auth/me', init));
+    expect(me.email).toBe(email);
+    const err = await client.request((http, init) => http.GET('/v1/auth/me', init)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationError);
+  });
+});
+
 describe('transport against a real socket', () => {
   it('reuses one keep-alive connection for sequential calls (Node fetch is undici)', async () => {
     const clientPorts = new Set<number | undefined>();

@@ -53,11 +53,15 @@ describe('realtime against the API server', () => {
     expect(received).toHaveLength(1);
   });
 
-  it('connects with a user token, and refuses a queue topic without one', async () => {
+  it('follows its own queue place with a user token, and is refused one without', async () => {
     const user = await registerUser(t.app);
     const withToken = track(createRealtimeClient({ url: realtimeUrl, token: user.token, WebSocket }));
     await withToken.ping();
-    await withToken.subscribe(`queue.${randomUUID()}`, () => {}).ready;
+    const queueEvent = randomUUID();
+    const places: unknown[] = [];
+    await withToken.onQueue(queueEvent, (m) => places.push(m)).ready;
+    await publisher().toQueueMember(queueEvent, user.userId, { type: 'queue.position', position: 3, etaSeconds: 9 });
+    await vi.waitFor(() => expect(places).toEqual([{ type: 'queue.position', eventId: queueEvent, position: 3, etaSeconds: 9 }]));
 
     const anonymous = track(createRealtimeClient({ url: realtimeUrl, WebSocket }));
     await expect(anonymous.subscribe(`queue.${randomUUID()}`, () => {}).ready).rejects.toMatchObject({ code: 'AUTHENTICATION_REQUIRED' });

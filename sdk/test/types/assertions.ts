@@ -7,6 +7,7 @@ import {
   TiketiError,
   type ApiKey,
   type CreatedApiKey,
+  type EventStatus,
   type Page,
   type Problem,
   type ProblemCode,
@@ -85,6 +86,14 @@ export async function typeAssertions(client: Tiketi) {
   await client.reservations.listMine({ status: 'paid' });
   const _map = await client.seats.map('event');
   assertType<Equal<(typeof _map.seats)[number]['status'], 'available' | 'held' | 'sold'>>();
+
+  // The escape hatch is typed by the spec too.
+  const _viaRequest = await client.request((http, init) =>
+    http.GET('/v1/events/{eventId}', { params: { path: { eventId: 'e' } }, ...init }),
+  );
+  assertType<Equal<typeof _viaRequest.status, EventStatus>>();
+  // @ts-expect-error a path that is not in the spec
+  await client.request((http, init) => http.GET('/v1/nope', init));
 
   // @ts-expect-error baseUrl is required
   new Tiketi({ token: 'x' });
