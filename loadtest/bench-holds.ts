@@ -48,7 +48,7 @@ interface Result {
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-async function startApi(databaseUrl: string, strategy: string): Promise<{ port: number; child: ChildProcess }> {
+async function startApi(databaseUrl: string, strategy: string, raw = false): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(path.join(here, 'bench-server.ts'), {
     execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])],
     env: {
@@ -63,6 +63,7 @@ async function startApi(databaseUrl: string, strategy: string): Promise<{ port: 
       SWEEP_INTERVAL_MS: '500',
       MAX_TICKETS_PER_USER: '8',
       BENCH_HOLD_STRATEGY: strategy,
+      BENCH_RAW: raw ? '1' : '',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -71,6 +72,34 @@ async function startApi(databaseUrl: string, strategy: string): Promise<{ port: 
     child.once('exit', (code) => reject(new Error(`bench API exited with ${code}`)));
   });
   return { port, child };
+}
+
+/**
+ * Requests/s of GET /health with the same clients: the ceiling of our HTTP stack on this machine
+ * (or, with raw, of a bare node:http server answering the same JSON).
+ */
+async function httpCeiling(adminUrl: string, template: string, raw: boolean): Promise<number> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${template}`;
+  const { port, child } = await startApi(url.toString(), 'batched', raw);
+  const http = new Pool(`http://127.0.0.1:${port}`, { connections: CLIENTS, pipelining: 1 });
+  let n = 0;
+  let stop = false;
+  const deadline = performance.now() + 3000;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (!stop) {
+        const res = await http.request({ path: '/health', method: 'GET' });
+        await res.body.text();
+        if (performance.now() > deadline) stop = true;
+        else n++;
+      }
+    }),
+  );
+  await http.close();
+  child.send('stop');
+  await new Promise((r) => child.once('exit', r));
+  return n / 3;
 }
 
 async function runStrategy(adminUrl: string, template: string, strategy: 'batched' | 'naive-baseline'): Promise<Result> {
@@ -187,10 +216,19 @@ const template = `bench_template_${Date.now()}`;
   await migrateUp(url.toString(), () => {});
 }
 
-console.log(`bench-holds: ${CLIENTS} clients, ${SECONDS} s per strategy (+${WARMUP_SECONDS} s warm-up), ${ROWS * 100}-seat hot section, holds of 1-2 adjacent seats, TTL 1 s`);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}`);
+console.log(
+  `bench-holds: ${CLIENTS} clients, ${SECONDS} s per strategy (+${WARMUP_SECONDS} s warm-up), ${ROWS * 100}-seat hot section, holds of 1-2 adjacent seats, TTL 1 s`,
+);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}`,
+);
 const results: Result[] = [];
 try {
+  const rawCeiling = await httpCeiling(adminUrl, template, true);
+  const apiCeiling = await httpCeiling(adminUrl, template, false);
+  console.log(
+    `HTTP ceilings with the same clients: bare node:http ${rawCeiling.toFixed(0)} req/s; our API's GET /health ${apiCeiling.toFixed(0)} req/s (no database, no auth)`,
+  );
   for (const strategy of ['batched', 'naive-baseline'] as const) {
     const r = await runStrategy(adminUrl, template, strategy);
     results.push(r);

@@ -70,7 +70,14 @@ export interface ReservationRow {
   confirmed_at: Date | null;
   ended_at: Date | null;
   created_at: Date;
-  items: Array<{ ticket_type_id: string; seat_id: string | null; label: string | null; quantity: number; unit_price: number; subtotal: number }>;
+  items: Array<{
+    ticket_type_id: string;
+    seat_id: string | null;
+    label: string | null;
+    quantity: number;
+    unit_price: number;
+    subtotal: number;
+  }>;
 }
 
 export interface ReleasedSeat {
@@ -161,7 +168,9 @@ export const inventoryRepository = {
 
   /** Tickets each user has for the event: seats and quantities in unexpired holds and live reservations. */
   async countTicketsByUser(db: Queryable, eventId: string, userIds: string[]): Promise<Map<string, number>> {
-    const { rows } = await db.query<{ user_id: string; tickets: number }>(sql.countTicketsByUser(literal.uuid(eventId), literal.uuids(userIds)));
+    const { rows } = await db.query<{ user_id: string; tickets: number }>(
+      sql.countTicketsByUser(literal.uuid(eventId), literal.uuids(userIds)),
+    );
     return new Map(rows.map((r) => [r.user_id, Number(r.tickets)]));
   },
 
@@ -280,7 +289,10 @@ export const inventoryRepository = {
   },
 
   /** Bench baseline only: takes ONE seat per statement, the way a naive implementation does. */
-  async holdOneSeat(db: Queryable, input: { eventId: string; seatId: string; holdId: string; ttlSeconds: number }): Promise<SeatRow | undefined> {
+  async holdOneSeat(
+    db: Queryable,
+    input: { eventId: string; seatId: string; holdId: string; ttlSeconds: number },
+  ): Promise<SeatRow | undefined> {
     const { rows } = await db.query<SeatRow>(
       `UPDATE ticket.seats s SET status = 'held', hold_id = $3, hold_expires_at = now() + make_interval(secs => $4), updated_at = now()
        WHERE s.id = $1 AND s.event_id = $2 AND ${SEAT_IS_FREE}
@@ -367,7 +379,10 @@ export const inventoryRepository = {
   },
 
   async endHolds(db: Queryable, holdIds: string[], status: 'released' | 'expired' | 'converted'): Promise<void> {
-    await db.query(`UPDATE ticket.holds SET status = $2, ended_at = now() WHERE id = ANY($1::uuid[]) AND status = 'active'`, [holdIds, status]);
+    await db.query(`UPDATE ticket.holds SET status = $2, ended_at = now() WHERE id = ANY($1::uuid[]) AND status = 'active'`, [
+      holdIds,
+      status,
+    ]);
   },
 
   /** Frees the seats these holds still hold (a seat taken over after expiry is left alone). */
