@@ -26,6 +26,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 96);
 const USERS = 2000;
+// API processes per strategy (clients spread over them); the inventory design is multi-instance safe.
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
 // Rows of 100 seats in the hot section; 50 rows = 5,000 seats, enough that a 1 s hold TTL does not cap successful holds/s.
 const ROWS = Number(process.env.BENCH_ROWS ?? 50);
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
@@ -117,9 +119,10 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   const ev = await createEventFixture(db, { sections: [{ name: 'Hot', rows: ROWS, seatsPerRow: 100, price: 132_000 }] });
   const seats = ev.seats.Hot!;
   const users = await createUsers({ db, config }, USERS);
-  const { port, child } = await startApi(databaseUrl, strategy);
-
-  const http = new Pool(`http://127.0.0.1:${port}`, { connections: CLIENTS, pipelining: 1 });
+  const apis = await Promise.all(Array.from({ length: INSTANCES }, () => startApi(databaseUrl, strategy)));
+  const pools = apis.map(
+    ({ port }) => new Pool(`http://127.0.0.1:${port}`, { connections: Math.ceil(CLIENTS / INSTANCES), pipelining: 1 }),
+  );
   const bodies = new Map<string, number>();
   const latencies: number[] = [];
   let measuring = false;
@@ -128,7 +131,8 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   let held = 0;
   let errors = 0;
 
-  const client = async () => {
+  const client = async (index: number) => {
+    const http = pools[index % pools.length]!;
     while (!stop) {
       const u = users[Math.floor(Math.random() * users.length)]!;
       const j = Math.floor(Math.random() * (seats.length - 1));
@@ -154,7 +158,7 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
     }
   };
 
-  const running = Array.from({ length: CLIENTS }, client);
+  const running = Array.from({ length: CLIENTS }, (_, i) => client(i));
   await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
   const { rows: before } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
   measuring = true;
@@ -164,7 +168,7 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   const seconds = (performance.now() - t0) / 1000;
   stop = true;
   await Promise.all(running);
-  await http.close();
+  await Promise.all(pools.map((p) => p.close()));
 
   // Double holds: two holds of a seat whose lifetimes overlap. Checked over every hold ever made.
   const { rows: dbl } = await db.query(
@@ -173,9 +177,24 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
       WHERE a.created_at < b.expires_at AND b.created_at < a.expires_at`,
     [ev.eventId],
   );
+  if (dbl[0].n > 0) {
+    const { rows: pairs } = await db.query(
+      `WITH x AS (SELECT id, unnest(seat_ids) AS sid, created_at, expires_at, status, ended_at FROM ticket.holds WHERE event_id = $1)
+       SELECT a.sid, a.id AS a_id, a.created_at AS a_from, a.expires_at AS a_to, a.status AS a_status, a.ended_at AS a_ended,
+              b.id AS b_id, b.created_at AS b_from, b.expires_at AS b_to, b.status AS b_status, b.ended_at AS b_ended
+         FROM x a JOIN x b ON a.sid = b.sid AND a.id < b.id
+        WHERE a.created_at < b.expires_at AND b.created_at < a.expires_at LIMIT 5`,
+      [ev.eventId],
+    );
+    console.log('double holds:', pairs);
+  }
   const { rows: total } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
-  child.send('stop');
-  await new Promise((r) => child.once('exit', r));
+  await Promise.all(
+    apis.map(async ({ child }) => {
+      child.send('stop');
+      await new Promise((r) => child.once('exit', r));
+    }),
+  );
   await db.end();
 
   latencies.sort((a, b) => a - b);
@@ -217,7 +236,7 @@ const template = `bench_template_${Date.now()}`;
 }
 
 console.log(
-  `bench-holds: ${CLIENTS} clients, ${SECONDS} s per strategy (+${WARMUP_SECONDS} s warm-up), ${ROWS * 100}-seat hot section, holds of 1-2 adjacent seats, TTL 1 s`,
+  `bench-holds: ${CLIENTS} clients, ${SECONDS} s per strategy (+${WARMUP_SECONDS} s warm-up), ${ROWS * 100}-seat hot section, holds of 1-2 adjacent seats, TTL 1 s, ${INSTANCES} API process(es) per strategy`,
 );
 console.log(
   `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}`,

@@ -301,7 +301,7 @@ export function createInventoryService(deps: {
       });
       const held: SeatRow[] = [];
       for (const seatId of req.seatIds) {
-        const seat = await repo.holdOneSeat(client, { eventId: req.eventId, seatId, holdId: id, ttlSeconds: config.HOLD_TTL_SECONDS });
+        const seat = await repo.holdOneSeat(client, { eventId: req.eventId, seatId, holdId: id });
         if (!seat) {
           if (!(await repo.seatExists(client, req.eventId, seatId))) throw new AppError('SEAT_NOT_FOUND', undefined, { seatIds: [seatId] });
           throw new AppError('SEAT_UNAVAILABLE', undefined, { seatIds: [seatId] });
