@@ -26,6 +26,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 96);
 const USERS = 2000;
+// API processes per strategy (clients spread over them); the inventory design is multi-instance safe.
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
 // Rows of 100 seats in the hot section; 50 rows = 5,000 seats, enough that a 1 s hold TTL does not cap successful holds/s.
 const ROWS = Number(process.env.BENCH_ROWS ?? 50);
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
@@ -48,7 +50,7 @@ interface Result {
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-async function startApi(databaseUrl: string, strategy: string): Promise<{ port: number; child: ChildProcess }> {
+async function startApi(databaseUrl: string, strategy: string, raw = false): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(path.join(here, 'bench-server.ts'), {
     execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])],
     env: {
@@ -63,6 +65,7 @@ async function startApi(databaseUrl: string, strategy: string): Promise<{ port: 
       SWEEP_INTERVAL_MS: '500',
       MAX_TICKETS_PER_USER: '8',
       BENCH_HOLD_STRATEGY: strategy,
+      BENCH_RAW: raw ? '1' : '',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -71,6 +74,34 @@ async function startApi(databaseUrl: string, strategy: string): Promise<{ port: 
     child.once('exit', (code) => reject(new Error(`bench API exited with ${code}`)));
   });
   return { port, child };
+}
+
+/**
+ * Requests/s of GET /health with the same clients: the ceiling of our HTTP stack on this machine
+ * (or, with raw, of a bare node:http server answering the same JSON).
+ */
+async function httpCeiling(adminUrl: string, template: string, raw: boolean): Promise<number> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${template}`;
+  const { port, child } = await startApi(url.toString(), 'batched', raw);
+  const http = new Pool(`http://127.0.0.1:${port}`, { connections: CLIENTS, pipelining: 1 });
+  let n = 0;
+  let stop = false;
+  const deadline = performance.now() + 3000;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (!stop) {
+        const res = await http.request({ path: '/health', method: 'GET' });
+        await res.body.text();
+        if (performance.now() > deadline) stop = true;
+        else n++;
+      }
+    }),
+  );
+  await http.close();
+  child.send('stop');
+  await new Promise((r) => child.once('exit', r));
+  return n / 3;
 }
 
 async function runStrategy(adminUrl: string, template: string, strategy: 'batched' | 'naive-baseline'): Promise<Result> {
@@ -88,9 +119,10 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   const ev = await createEventFixture(db, { sections: [{ name: 'Hot', rows: ROWS, seatsPerRow: 100, price: 132_000 }] });
   const seats = ev.seats.Hot!;
   const users = await createUsers({ db, config }, USERS);
-  const { port, child } = await startApi(databaseUrl, strategy);
-
-  const http = new Pool(`http://127.0.0.1:${port}`, { connections: CLIENTS, pipelining: 1 });
+  const apis = await Promise.all(Array.from({ length: INSTANCES }, () => startApi(databaseUrl, strategy)));
+  const pools = apis.map(
+    ({ port }) => new Pool(`http://127.0.0.1:${port}`, { connections: Math.ceil(CLIENTS / INSTANCES), pipelining: 1 }),
+  );
   const bodies = new Map<string, number>();
   const latencies: number[] = [];
   let measuring = false;
@@ -99,7 +131,8 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   let held = 0;
   let errors = 0;
 
-  const client = async () => {
+  const client = async (index: number) => {
+    const http = pools[index % pools.length]!;
     while (!stop) {
       const u = users[Math.floor(Math.random() * users.length)]!;
       const j = Math.floor(Math.random() * (seats.length - 1));
@@ -125,7 +158,7 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
     }
   };
 
-  const running = Array.from({ length: CLIENTS }, client);
+  const running = Array.from({ length: CLIENTS }, (_, i) => client(i));
   await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
   const { rows: before } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
   measuring = true;
@@ -135,7 +168,7 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   const seconds = (performance.now() - t0) / 1000;
   stop = true;
   await Promise.all(running);
-  await http.close();
+  await Promise.all(pools.map((p) => p.close()));
 
   // Double holds: two holds of a seat whose lifetimes overlap. Checked over every hold ever made.
   const { rows: dbl } = await db.query(
@@ -144,9 +177,24 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
       WHERE a.created_at < b.expires_at AND b.created_at < a.expires_at`,
     [ev.eventId],
   );
+  if (dbl[0].n > 0) {
+    const { rows: pairs } = await db.query(
+      `WITH x AS (SELECT id, unnest(seat_ids) AS sid, created_at, expires_at, status, ended_at FROM ticket.holds WHERE event_id = $1)
+       SELECT a.sid, a.id AS a_id, a.created_at AS a_from, a.expires_at AS a_to, a.status AS a_status, a.ended_at AS a_ended,
+              b.id AS b_id, b.created_at AS b_from, b.expires_at AS b_to, b.status AS b_status, b.ended_at AS b_ended
+         FROM x a JOIN x b ON a.sid = b.sid AND a.id < b.id
+        WHERE a.created_at < b.expires_at AND b.created_at < a.expires_at LIMIT 5`,
+      [ev.eventId],
+    );
+    console.log('double holds:', pairs);
+  }
   const { rows: total } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
-  child.send('stop');
-  await new Promise((r) => child.once('exit', r));
+  await Promise.all(
+    apis.map(async ({ child }) => {
+      child.send('stop');
+      await new Promise((r) => child.once('exit', r));
+    }),
+  );
   await db.end();
 
   latencies.sort((a, b) => a - b);
@@ -187,10 +235,19 @@ const template = `bench_template_${Date.now()}`;
   await migrateUp(url.toString(), () => {});
 }
 
-console.log(`bench-holds: ${CLIENTS} clients, ${SECONDS} s per strategy (+${WARMUP_SECONDS} s warm-up), ${ROWS * 100}-seat hot section, holds of 1-2 adjacent seats, TTL 1 s`);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}`);
+console.log(
+  `bench-holds: ${CLIENTS} clients, ${SECONDS} s per strategy (+${WARMUP_SECONDS} s warm-up), ${ROWS * 100}-seat hot section, holds of 1-2 adjacent seats, TTL 1 s, ${INSTANCES} API process(es) per strategy`,
+);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, PostgreSQL ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded'}`,
+);
 const results: Result[] = [];
 try {
+  const rawCeiling = await httpCeiling(adminUrl, template, true);
+  const apiCeiling = await httpCeiling(adminUrl, template, false);
+  console.log(
+    `HTTP ceilings with the same clients: bare node:http ${rawCeiling.toFixed(0)} req/s; our API's GET /health ${apiCeiling.toFixed(0)} req/s (no database, no auth)`,
+  );
   for (const strategy of ['batched', 'naive-baseline'] as const) {
     const r = await runStrategy(adminUrl, template, strategy);
     results.push(r);

@@ -34,7 +34,9 @@ describe('issue scenario: 200 users race for 40 seats over HTTP', () => {
       const j = Math.floor(Math.random() * (seats.length - 1));
       return [seats[j]!, seats[j + 1]!];
     });
-    const answers = await Promise.all(users.map((u, i) => call(t.baseUrl, 'POST', `/v1/events/${ev.eventId}/holds`, u, { seatIds: wishes[i] })));
+    const answers = await Promise.all(
+      users.map((u, i) => call(t.baseUrl, 'POST', `/v1/events/${ev.eventId}/holds`, u, { seatIds: wishes[i] })),
+    );
 
     for (const a of answers) {
       expect([201, 409]).toContain(a.status);
@@ -47,7 +49,10 @@ describe('issue scenario: 200 users race for 40 seats over HTTP', () => {
     expect(new Set(wonSeats).size).toBe(wonSeats.length);
 
     // The database: each held seat names exactly the hold that won it; no seat in two holds.
-    const { rows: held } = await t.db.query<{ id: string; hold_id: string }>(`SELECT id, hold_id FROM ticket.seats WHERE event_id = $1 AND status = 'held'`, [ev.eventId]);
+    const { rows: held } = await t.db.query<{ id: string; hold_id: string }>(
+      `SELECT id, hold_id FROM ticket.seats WHERE event_id = $1 AND status = 'held'`,
+      [ev.eventId],
+    );
     expect(held).toHaveLength(wonSeats.length);
     const holdOf = new Map(held.map((s) => [s.id, s.hold_id]));
     for (const { a, i } of winners) for (const s of wishes[i]!) expect(holdOf.get(s)).toBe(a.body.id);
@@ -68,13 +73,17 @@ describe('issue scenario: 200 users race for 40 seats over HTTP', () => {
     expect(map.body.version).toBe(winners.length);
 
     // Every winning hold becomes a reservation.
-    const reservations = await Promise.all(winners.map(({ a, i }) => call(t.baseUrl, 'POST', '/v1/reservations', users[i], { holdId: a.body.id })));
+    const reservations = await Promise.all(
+      winners.map(({ a, i }) => call(t.baseUrl, 'POST', '/v1/reservations', users[i], { holdId: a.body.id })),
+    );
     for (const r of reservations) {
       expect(r.status).toBe(201);
       expect(r.body.status).toBe('pending');
       expect(r.body.totalAmount).toBe(300_000);
     }
-    const { rows: reserved } = await t.db.query(`SELECT count(*)::int AS n FROM ticket.seats WHERE event_id = $1 AND status = 'reserved'`, [ev.eventId]);
+    const { rows: reserved } = await t.db.query(`SELECT count(*)::int AS n FROM ticket.seats WHERE event_id = $1 AND status = 'reserved'`, [
+      ev.eventId,
+    ]);
     expect(reserved[0].n).toBe(wonSeats.length);
     const after = await call(t.baseUrl, 'GET', `/v1/events/${ev.eventId}/seats`);
     for (const s of after.body.seats as Array<{ id: string; status: string }>) expect(s.status).toBe(won.has(s.id) ? 'held' : 'available');
@@ -97,7 +106,7 @@ describe('expiry with HOLD_TTL_SECONDS=5', () => {
   });
   afterAll(async () => t?.close());
 
-  it('frees an untouched hold\'s seats within seconds of expiring, on the seat map and in the database', async () => {
+  it("frees an untouched hold's seats within seconds of expiring, on the seat map and in the database", async () => {
     const ev = await createEventFixture(t.db);
     const [u] = await createUsers(t, 1);
     const pair = ev.seats.A!.slice(0, 2);
@@ -198,23 +207,35 @@ describe.each(['redis', 'memory'] as const)('large interleaved race (%s state)',
     const checkInvariants = async () => {
       const q = async (sql: string) => (await t.db.query(sql, [ev.eventId])).rows;
       // No seat in two live reservations, nor in two unexpired holds.
-      expect(await q(`SELECT seat_id FROM ticket.reservation_items ri JOIN ticket.reservations r ON r.id = ri.reservation_id
+      expect(
+        await q(`SELECT seat_id FROM ticket.reservation_items ri JOIN ticket.reservations r ON r.id = ri.reservation_id
                       WHERE r.event_id = $1 AND ri.seat_id IS NOT NULL AND ri.reservation_status IN ('pending', 'confirmed')
-                      GROUP BY seat_id HAVING count(*) > 1`)).toEqual([]);
-      expect(await q(`SELECT sid FROM ticket.holds, unnest(seat_ids) sid WHERE event_id = $1 AND status = 'active' AND expires_at >= now()
-                      GROUP BY sid HAVING count(*) > 1`)).toEqual([]);
+                      GROUP BY seat_id HAVING count(*) > 1`),
+      ).toEqual([]);
+      expect(
+        await q(`SELECT sid FROM ticket.holds, unnest(seat_ids) sid WHERE event_id = $1 AND status = 'active' AND expires_at >= now()
+                      GROUP BY sid HAVING count(*) > 1`),
+      ).toEqual([]);
       // Held seats belong to the active hold that lists them, with its expiry.
-      expect(await q(`SELECT s.id FROM ticket.seats s LEFT JOIN ticket.holds h ON h.id = s.hold_id
+      expect(
+        await q(`SELECT s.id FROM ticket.seats s LEFT JOIN ticket.holds h ON h.id = s.hold_id
                       WHERE s.event_id = $1 AND s.status = 'held'
-                        AND (h.id IS NULL OR h.status <> 'active' OR NOT s.id = ANY(h.seat_ids) OR h.expires_at <> s.hold_expires_at)`)).toEqual([]);
+                        AND (h.id IS NULL OR h.status <> 'active' OR NOT s.id = ANY(h.seat_ids) OR h.expires_at <> s.hold_expires_at)`),
+      ).toEqual([]);
       // An unexpired active hold still has all its seats.
-      expect(await q(`SELECT h.id FROM ticket.holds h, unnest(h.seat_ids) sid JOIN ticket.seats s ON s.id = sid
-                      WHERE h.event_id = $1 AND h.status = 'active' AND h.expires_at >= now() AND s.hold_id IS DISTINCT FROM h.id`)).toEqual([]);
+      expect(
+        await q(`SELECT h.id FROM ticket.holds h, unnest(h.seat_ids) sid JOIN ticket.seats s ON s.id = sid
+                      WHERE h.event_id = $1 AND h.status = 'active' AND h.expires_at >= now() AND s.hold_id IS DISTINCT FROM h.id`),
+      ).toEqual([]);
       // Reserved seats belong to a pending reservation with an item for them, and the other way round.
-      expect(await q(`SELECT s.id FROM ticket.seats s LEFT JOIN ticket.reservations r ON r.id = s.reservation_id
-                      WHERE s.event_id = $1 AND (s.status = 'reserved') <> (r.status IS NOT DISTINCT FROM 'pending')`)).toEqual([]);
-      expect(await q(`SELECT ri.seat_id FROM ticket.reservation_items ri JOIN ticket.seats s ON s.id = ri.seat_id
-                      WHERE s.event_id = $1 AND ri.reservation_status = 'pending' AND s.reservation_id IS DISTINCT FROM ri.reservation_id`)).toEqual([]);
+      expect(
+        await q(`SELECT s.id FROM ticket.seats s LEFT JOIN ticket.reservations r ON r.id = s.reservation_id
+                      WHERE s.event_id = $1 AND (s.status = 'reserved') <> (r.status IS NOT DISTINCT FROM 'pending')`),
+      ).toEqual([]);
+      expect(
+        await q(`SELECT ri.seat_id FROM ticket.reservation_items ri JOIN ticket.seats s ON s.id = ri.seat_id
+                      WHERE s.event_id = $1 AND ri.reservation_status = 'pending' AND s.reservation_id IS DISTINCT FROM ri.reservation_id`),
+      ).toEqual([]);
       // General admission: available = total - held (by active holds, swept or not) - reserved, exactly.
       const [ga] = await q(`SELECT t.available_quantity,
           (SELECT coalesce(sum(hi.quantity), 0) FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id

@@ -12,7 +12,8 @@ afterAll(async () => t?.close());
 type User = { userId: string; token: string };
 const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, user?: User, payload?: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({ method, url, payload: payload as object, headers: { ...(user ? bearer(user.token) : {}), ...headers } });
-const hold = (ev: EventFixture, user: User, body: unknown, headers?: Record<string, string>) => inject('POST', `/v1/events/${ev.eventId}/holds`, user, body, headers);
+const hold = (ev: EventFixture, user: User, body: unknown, headers?: Record<string, string>) =>
+  inject('POST', `/v1/events/${ev.eventId}/holds`, user, body, headers);
 const seatStatus = async (ev: EventFixture) => {
   const res = await inject('GET', `/v1/events/${ev.eventId}/seats`);
   expect(res.statusCode).toBe(200);
@@ -58,7 +59,14 @@ describe('holds', () => {
     expect([foreign.statusCode, foreign.json().code]).toEqual([400, 'SEAT_NOT_FOUND']);
     expect(foreign.json().seatIds).toEqual([other.seats.A![0]]);
 
-    for (const bad of [{ seatIds: ['not-a-uuid'] }, { seatIds: [] }, { seatIds: [seat], extra: 1 }, {}, { seatIds: [seat, seat] }, { seatIds: [seat], items: [] }]) {
+    for (const bad of [
+      { seatIds: ['not-a-uuid'] },
+      { seatIds: [] },
+      { seatIds: [seat], extra: 1 },
+      {},
+      { seatIds: [seat, seat] },
+      { seatIds: [seat], items: [] },
+    ]) {
       const res = await hold(ev, u!, bad);
       expect(res.statusCode, JSON.stringify(bad)).toBe(400);
       expect(res.json().code).toBe('VALIDATION_FAILED');
@@ -94,10 +102,15 @@ describe('holds', () => {
     const typeId = ev.gaTypes.Standing!;
     const res = await hold(ev, a!, { items: [{ ticketTypeId: typeId, quantity: 4 }] });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ seats: [], items: [{ ticketTypeId: typeId, name: 'Standing', quantity: 4, unitPrice: 50_000 }], totalAmount: 200_000 });
+    expect(res.json()).toMatchObject({
+      seats: [],
+      items: [{ ticketTypeId: typeId, name: 'Standing', quantity: 4, unitPrice: 50_000 }],
+      totalAmount: 200_000,
+    });
     const short = await hold(ev, b!, { items: [{ ticketTypeId: typeId, quantity: 2 }] });
     expect([short.statusCode, short.json().code]).toEqual([409, 'SOLD_OUT']);
-    const available = async () => (await t.db.query('SELECT available_quantity FROM ticket.ticket_types WHERE id = $1', [typeId])).rows[0].available_quantity;
+    const available = async () =>
+      (await t.db.query('SELECT available_quantity FROM ticket.ticket_types WHERE id = $1', [typeId])).rows[0].available_quantity;
     expect(await available()).toBe(1);
     const seatedAsGa = await hold(ev, b!, { items: [{ ticketTypeId: ev.seatedTypes.A, quantity: 1 }] });
     expect(seatedAsGa.statusCode).toBe(400);
@@ -162,7 +175,9 @@ describe('reservations', () => {
 
     const ga = (await hold(ev, u!, { items: [{ ticketTypeId: ev.gaTypes.Standing, quantity: 3 }] })).json();
     const gaRes = (await inject('POST', '/v1/reservations', u, { holdId: ga.id })).json();
-    expect(gaRes.items).toEqual([{ ticketTypeId: ev.gaTypes.Standing, seatId: null, label: null, quantity: 3, unitPrice: 30_000, subtotal: 90_000 }]);
+    expect(gaRes.items).toEqual([
+      { ticketTypeId: ev.gaTypes.Standing, seatId: null, label: null, quantity: 3, unitPrice: 30_000, subtotal: 90_000 },
+    ]);
     expect(gaRes.totalAmount).toBe(90_000);
   });
 

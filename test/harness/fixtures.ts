@@ -25,7 +25,12 @@ export interface EventFixture {
 /** Creates an event (status `on_sale` unless told) with seated sections and general-admission types. */
 export async function createEventFixture(
   db: Queryable,
-  spec: { sections?: SectionSpec[]; generalAdmission?: Array<{ name: string; quantity: number; price: number }>; status?: string; title?: string } = {},
+  spec: {
+    sections?: SectionSpec[];
+    generalAdmission?: Array<{ name: string; quantity: number; price: number }>;
+    status?: string;
+    title?: string;
+  } = {},
 ): Promise<EventFixture> {
   const sections = spec.sections ?? [{ name: 'A', rows: 4, seatsPerRow: 10, price: 100_000 }];
   const { rows } = await db.query<{ id: string }>(

@@ -6,7 +6,10 @@
  * (rows are locked and re-checked), and each request gets its own answer.
  */
 export class HoldBatcher<Req, Res> {
-  private readonly lanes = new Map<string, { queue: Array<{ req: Req; resolve: (r: Res) => void; reject: (e: unknown) => void }>; running: number }>();
+  private readonly lanes = new Map<
+    string,
+    { queue: Array<{ req: Req; resolve: (r: Res) => void; reject: (e: unknown) => void }>; running: number }
+  >();
 
   constructor(
     private readonly run: (key: string, reqs: Req[]) => Promise<Array<Res | Error>>,
@@ -28,13 +31,17 @@ export class HoldBatcher<Req, Res> {
     while (lane.running < this.options.parallelPerKey && lane.queue.length > 0) {
       const batch = lane.queue.splice(0, this.options.maxBatch);
       lane.running++;
-      this.run(key, batch.map((b) => b.req))
+      this.run(
+        key,
+        batch.map((b) => b.req),
+      )
         .then(
-          (outcomes) => batch.forEach((b, i) => {
-            const o = outcomes[i];
-            if (o instanceof Error) b.reject(o);
-            else b.resolve(o as Res);
-          }),
+          (outcomes) =>
+            batch.forEach((b, i) => {
+              const o = outcomes[i];
+              if (o instanceof Error) b.reject(o);
+              else b.resolve(o as Res);
+            }),
           (err: unknown) => batch.forEach((b) => b.reject(err)),
         )
         .finally(() => {

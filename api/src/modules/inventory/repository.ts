@@ -70,7 +70,14 @@ export interface ReservationRow {
   confirmed_at: Date | null;
   ended_at: Date | null;
   created_at: Date;
-  items: Array<{ ticket_type_id: string; seat_id: string | null; label: string | null; quantity: number; unit_price: number; subtotal: number }>;
+  items: Array<{
+    ticket_type_id: string;
+    seat_id: string | null;
+    label: string | null;
+    quantity: number;
+    unit_price: number;
+    subtotal: number;
+  }>;
 }
 
 export interface ReleasedSeat {
@@ -161,7 +168,9 @@ export const inventoryRepository = {
 
   /** Tickets each user has for the event: seats and quantities in unexpired holds and live reservations. */
   async countTicketsByUser(db: Queryable, eventId: string, userIds: string[]): Promise<Map<string, number>> {
-    const { rows } = await db.query<{ user_id: string; tickets: number }>(sql.countTicketsByUser(literal.uuid(eventId), literal.uuids(userIds)));
+    const { rows } = await db.query<{ user_id: string; tickets: number }>(
+      sql.countTicketsByUser(literal.uuid(eventId), literal.uuids(userIds)),
+    );
     return new Map(rows.map((r) => [r.user_id, Number(r.tickets)]));
   },
 
@@ -223,17 +232,20 @@ export const inventoryRepository = {
     },
   ): Promise<{ seats: number; ticketTypes: number; expires_at: Date; created_at: Date }> {
     const { rows } = await db.query(
-      `WITH pairs AS (SELECT * FROM unnest($4::uuid[], $5::uuid[]) AS p(seat_id, hold_id)),
+      `-- A hold starts when it is written, after its seats were locked (not at BEGIN, which may be
+       -- long before under contention), so its full TTL and its lifetime in the table are real.
+       WITH at AS MATERIALIZED (SELECT clock_timestamp() AS created, clock_timestamp() + make_interval(secs => $2) AS expires),
+       pairs AS (SELECT * FROM unnest($4::uuid[], $5::uuid[]) AS p(seat_id, hold_id)),
        h AS (
-         INSERT INTO ticket.holds (id, event_id, user_id, expires_at, seat_ids)
-         SELECT x.id, $1, x.user_id, now() + make_interval(secs => $2),
+         INSERT INTO ticket.holds (id, event_id, user_id, expires_at, created_at, seat_ids)
+         SELECT x.id, $1, x.user_id, at.expires, at.created,
                 ARRAY(SELECT p.seat_id FROM pairs p WHERE p.hold_id = x.id ORDER BY p.seat_id)
-         FROM unnest($3::uuid[], $6::uuid[]) AS x(id, user_id)
+         FROM unnest($3::uuid[], $6::uuid[]) AS x(id, user_id), at
          RETURNING 1
        ),
        s AS (
          UPDATE ticket.seats s
-            SET status = 'held', hold_id = p.hold_id, hold_expires_at = now() + make_interval(secs => $2), updated_at = now()
+            SET status = 'held', hold_id = p.hold_id, hold_expires_at = (SELECT expires FROM at), updated_at = now()
            FROM pairs p
           WHERE s.id = p.seat_id AND s.event_id = $1 AND ${SEAT_IS_FREE}
          RETURNING 1
@@ -252,7 +264,7 @@ export const inventoryRepository = {
        )
        SELECT (SELECT count(*) FROM s)::int AS seats, (SELECT count(*) FROM t)::int AS ticket_types,
               (SELECT count(*) FROM h)::int AS holds, (SELECT count(*) FROM i)::int AS items,
-              now() + make_interval(secs => $2) AS expires_at, now() AS created_at`,
+              (SELECT expires FROM at) AS expires_at, (SELECT created FROM at) AS created_at`,
       [
         input.eventId,
         input.ttlSeconds,
@@ -272,20 +284,22 @@ export const inventoryRepository = {
   /** Bench baseline only: one hold row. */
   async insertHoldRow(db: Queryable, input: { id: string; eventId: string; userId: string; ttlSeconds: number; seatIds: string[] }) {
     const { rows } = await db.query<{ expires_at: Date; created_at: Date }>(
-      `INSERT INTO ticket.holds (id, event_id, user_id, expires_at, seat_ids)
-       VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5) RETURNING expires_at, created_at`,
+      `INSERT INTO ticket.holds (id, event_id, user_id, expires_at, created_at, seat_ids)
+       SELECT $1, $2, $3, at.t + make_interval(secs => $4), at.t, $5 FROM (SELECT clock_timestamp() AS t) at
+       RETURNING expires_at, created_at`,
       [input.id, input.eventId, input.userId, input.ttlSeconds, input.seatIds],
     );
     return rows[0]!;
   },
 
   /** Bench baseline only: takes ONE seat per statement, the way a naive implementation does. */
-  async holdOneSeat(db: Queryable, input: { eventId: string; seatId: string; holdId: string; ttlSeconds: number }): Promise<SeatRow | undefined> {
+  async holdOneSeat(db: Queryable, input: { eventId: string; seatId: string; holdId: string }): Promise<SeatRow | undefined> {
     const { rows } = await db.query<SeatRow>(
-      `UPDATE ticket.seats s SET status = 'held', hold_id = $3, hold_expires_at = now() + make_interval(secs => $4), updated_at = now()
+      `UPDATE ticket.seats s SET status = 'held', hold_id = $3,
+              hold_expires_at = (SELECT expires_at FROM ticket.holds WHERE id = $3), updated_at = now()
        WHERE s.id = $1 AND s.event_id = $2 AND ${SEAT_IS_FREE}
        RETURNING ${SEAT_COLUMNS}`,
-      [input.seatId, input.eventId, input.holdId, input.ttlSeconds],
+      [input.seatId, input.eventId, input.holdId],
     );
     return rows[0];
   },
@@ -367,7 +381,10 @@ export const inventoryRepository = {
   },
 
   async endHolds(db: Queryable, holdIds: string[], status: 'released' | 'expired' | 'converted'): Promise<void> {
-    await db.query(`UPDATE ticket.holds SET status = $2, ended_at = now() WHERE id = ANY($1::uuid[]) AND status = 'active'`, [holdIds, status]);
+    await db.query(`UPDATE ticket.holds SET status = $2, ended_at = now() WHERE id = ANY($1::uuid[]) AND status = 'active'`, [
+      holdIds,
+      status,
+    ]);
   },
 
   /** Frees the seats these holds still hold (a seat taken over after expiry is left alone). */

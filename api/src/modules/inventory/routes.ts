@@ -18,140 +18,208 @@ import {
 } from './schemas.js';
 import type { InventoryService } from './service.js';
 
-export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryService; config: Config }> = async (app, { service, config }) => {
+export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryService; config: Config }> = async (
+  app,
+  { service, config },
+) => {
   for (const schema of [MapSeat, SeatMap, HeldSeat, HoldItem, Hold, ReservationItem, Reservation]) app.addSchema(schema);
   const HoldRef = Type.Ref('Hold');
   const ReservationRef = Type.Ref('Reservation');
   const security = [{ bearer: [] }];
 
-  app.get('/events/:eventId/seats', {
-    schema: {
-      operationId: 'getSeatMap',
-      tags: ['seats'],
-      summary: 'The seat map with its version (one snapshot)',
-      params: StrictObject({ eventId: Uuid() }),
-      response: { 200: Type.Ref('SeatMap'), ...problems('EVENT_NOT_FOUND') },
-    },
-  }, async (request) => service.seatMap(request.params.eventId));
-
-  app.post('/events/:eventId/holds', {
-    onRequest: app.auth.user,
-    config: { idempotent: true },
-    schema: {
-      operationId: 'createHold',
-      tags: ['holds'],
-      summary: 'Hold seats or general-admission tickets, all or none',
-      description: `Holds last ${config.HOLD_TTL_SECONDS} s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations.`,
-      security,
-      params: StrictObject({ eventId: Uuid() }),
-      body: createHoldBody(config.MAX_TICKETS_PER_USER),
-      response: {
-        201: HoldRef,
-        ...problems(...AUTH_PROBLEMS, 'EVENT_NOT_FOUND', 'EVENT_NOT_ON_SALE', 'SEAT_NOT_FOUND', 'SEAT_UNAVAILABLE', 'TICKET_LIMIT_EXCEEDED', 'SOLD_OUT', 'TICKET_TYPE_NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE', 'INVALID_IDEMPOTENCY_KEY'),
+  app.get(
+    '/events/:eventId/seats',
+    {
+      schema: {
+        operationId: 'getSeatMap',
+        tags: ['seats'],
+        summary: 'The seat map with its version (one snapshot)',
+        params: StrictObject({ eventId: Uuid() }),
+        response: { 200: Type.Ref('SeatMap'), ...problems('EVENT_NOT_FOUND') },
       },
     },
-  }, async (request, reply) => {
-    const hold = await service.createHold({ userId: request.principal!.userId, eventId: request.params.eventId, ...request.body });
-    return reply.status(201).send(hold);
-  });
+    async (request) => service.seatMap(request.params.eventId),
+  );
 
-  app.get('/holds/:holdId', {
-    onRequest: app.auth.user,
-    schema: {
-      operationId: 'getHold',
-      tags: ['holds'],
-      summary: 'One of your holds',
-      security,
-      params: StrictObject({ holdId: Uuid() }),
-      response: { 200: HoldRef, ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND') },
-    },
-  }, async (request) => service.getHold(request.principal!.userId, request.params.holdId));
-
-  app.delete('/holds/:holdId', {
-    onRequest: app.auth.user,
-    schema: {
-      operationId: 'releaseHold',
-      tags: ['holds'],
-      summary: 'Release a hold early: its seats and quantities are free again at once',
-      security,
-      params: StrictObject({ holdId: Uuid() }),
-      response: { 200: HoldRef, ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND', 'HOLD_ALREADY_USED') },
-    },
-  }, async (request) => service.releaseHold(request.principal!.userId, request.params.holdId));
-
-  app.post('/reservations', {
-    onRequest: app.auth.user,
-    config: { idempotent: true },
-    schema: {
-      operationId: 'createReservation',
-      tags: ['reservations'],
-      summary: 'Turn a hold into a pending reservation',
-      description: `The reservation waits ${config.RESERVATION_TTL_SECONDS} s by default (RESERVATION_TTL_SECONDS) for payment, then expires and releases its seats.`,
-      security,
-      body: CreateReservationBody,
-      response: {
-        201: ReservationRef,
-        ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND', 'HOLD_EXPIRED', 'HOLD_ALREADY_USED', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE', 'INVALID_IDEMPOTENCY_KEY'),
+  app.post(
+    '/events/:eventId/holds',
+    {
+      onRequest: app.auth.user,
+      config: { idempotent: true },
+      schema: {
+        operationId: 'createHold',
+        tags: ['holds'],
+        summary: 'Hold seats or general-admission tickets, all or none',
+        description: `Holds last ${config.HOLD_TTL_SECONDS} s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations.`,
+        security,
+        params: StrictObject({ eventId: Uuid() }),
+        body: createHoldBody(config.MAX_TICKETS_PER_USER),
+        response: {
+          201: HoldRef,
+          ...problems(
+            ...AUTH_PROBLEMS,
+            'EVENT_NOT_FOUND',
+            'EVENT_NOT_ON_SALE',
+            'SEAT_NOT_FOUND',
+            'SEAT_UNAVAILABLE',
+            'TICKET_LIMIT_EXCEEDED',
+            'SOLD_OUT',
+            'TICKET_TYPE_NOT_FOUND',
+            'IDEMPOTENCY_KEY_REUSED',
+            'IDEMPOTENCY_KEY_IN_USE',
+            'INVALID_IDEMPOTENCY_KEY',
+          ),
+        },
       },
     },
-  }, async (request, reply) => reply.status(201).send(await service.createReservation(request.principal!.userId, request.body.holdId)));
-
-  app.get('/reservations/:reservationId', {
-    onRequest: app.auth.user,
-    schema: {
-      operationId: 'getReservation',
-      tags: ['reservations'],
-      summary: 'A reservation (yours, or any for admins)',
-      security,
-      params: StrictObject({ reservationId: Uuid() }),
-      response: { 200: ReservationRef, ...problems(...AUTH_PROBLEMS, 'RESERVATION_NOT_FOUND') },
+    async (request, reply) => {
+      const hold = await service.createHold({ userId: request.principal!.userId, eventId: request.params.eventId, ...request.body });
+      return reply.status(201).send(hold);
     },
-  }, async (request) => service.getReservation(request.principal!, request.params.reservationId));
+  );
 
-  app.post('/reservations/:reservationId/cancel', {
-    onRequest: app.auth.user,
-    config: { idempotent: true },
-    schema: {
-      operationId: 'cancelReservation',
-      tags: ['reservations'],
-      summary: 'Cancel a pending reservation: seats released, general-admission quantities restored',
-      description: 'A confirmed reservation is cancelled through its payment (refund first); this answers 409 RESERVATION_NOT_CANCELLABLE for it. Cancelling a cancelled reservation changes nothing.',
-      security,
-      params: StrictObject({ reservationId: Uuid() }),
-      body: CancelReservationBody,
-      response: {
-        200: ReservationRef,
-        ...problems(...AUTH_PROBLEMS, 'RESERVATION_NOT_FOUND', 'RESERVATION_NOT_CANCELLABLE', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE', 'INVALID_IDEMPOTENCY_KEY'),
+  app.get(
+    '/holds/:holdId',
+    {
+      onRequest: app.auth.user,
+      schema: {
+        operationId: 'getHold',
+        tags: ['holds'],
+        summary: 'One of your holds',
+        security,
+        params: StrictObject({ holdId: Uuid() }),
+        response: { 200: HoldRef, ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND') },
       },
     },
-  }, async (request) => service.cancelReservation(request.principal!, request.params.reservationId, request.body?.reason));
+    async (request) => service.getHold(request.principal!.userId, request.params.holdId),
+  );
+
+  app.delete(
+    '/holds/:holdId',
+    {
+      onRequest: app.auth.user,
+      schema: {
+        operationId: 'releaseHold',
+        tags: ['holds'],
+        summary: 'Release a hold early: its seats and quantities are free again at once',
+        security,
+        params: StrictObject({ holdId: Uuid() }),
+        response: { 200: HoldRef, ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND', 'HOLD_ALREADY_USED') },
+      },
+    },
+    async (request) => service.releaseHold(request.principal!.userId, request.params.holdId),
+  );
+
+  app.post(
+    '/reservations',
+    {
+      onRequest: app.auth.user,
+      config: { idempotent: true },
+      schema: {
+        operationId: 'createReservation',
+        tags: ['reservations'],
+        summary: 'Turn a hold into a pending reservation',
+        description: `The reservation waits ${config.RESERVATION_TTL_SECONDS} s by default (RESERVATION_TTL_SECONDS) for payment, then expires and releases its seats.`,
+        security,
+        body: CreateReservationBody,
+        response: {
+          201: ReservationRef,
+          ...problems(
+            ...AUTH_PROBLEMS,
+            'HOLD_NOT_FOUND',
+            'HOLD_EXPIRED',
+            'HOLD_ALREADY_USED',
+            'IDEMPOTENCY_KEY_REUSED',
+            'IDEMPOTENCY_KEY_IN_USE',
+            'INVALID_IDEMPOTENCY_KEY',
+          ),
+        },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await service.createReservation(request.principal!.userId, request.body.holdId)),
+  );
+
+  app.get(
+    '/reservations/:reservationId',
+    {
+      onRequest: app.auth.user,
+      schema: {
+        operationId: 'getReservation',
+        tags: ['reservations'],
+        summary: 'A reservation (yours, or any for admins)',
+        security,
+        params: StrictObject({ reservationId: Uuid() }),
+        response: { 200: ReservationRef, ...problems(...AUTH_PROBLEMS, 'RESERVATION_NOT_FOUND') },
+      },
+    },
+    async (request) => service.getReservation(request.principal!, request.params.reservationId),
+  );
+
+  app.post(
+    '/reservations/:reservationId/cancel',
+    {
+      onRequest: app.auth.user,
+      config: { idempotent: true },
+      schema: {
+        operationId: 'cancelReservation',
+        tags: ['reservations'],
+        summary: 'Cancel a pending reservation: seats released, general-admission quantities restored',
+        description:
+          'A confirmed reservation is cancelled through its payment (refund first); this answers 409 RESERVATION_NOT_CANCELLABLE for it. Cancelling a cancelled reservation changes nothing.',
+        security,
+        params: StrictObject({ reservationId: Uuid() }),
+        body: CancelReservationBody,
+        response: {
+          200: ReservationRef,
+          ...problems(
+            ...AUTH_PROBLEMS,
+            'RESERVATION_NOT_FOUND',
+            'RESERVATION_NOT_CANCELLABLE',
+            'IDEMPOTENCY_KEY_REUSED',
+            'IDEMPOTENCY_KEY_IN_USE',
+            'INVALID_IDEMPOTENCY_KEY',
+          ),
+        },
+      },
+    },
+    async (request) => service.cancelReservation(request.principal!, request.params.reservationId, request.body?.reason),
+  );
 
   const page = async (filter: { userId?: string; eventId?: string; status?: string }, query: { limit?: number; cursor?: string }) => {
     const result = await service.listReservations(filter, query.limit ?? 50, decodeCursor<[string, string]>(query.cursor, 2));
     return { data: result.data, nextCursor: result.nextCursor ? encodeCursor(result.nextCursor) : null };
   };
 
-  app.get('/me/reservations', {
-    onRequest: app.auth.user,
-    schema: {
-      operationId: 'listMyReservations',
-      tags: ['reservations'],
-      summary: 'Your reservations, newest first',
-      security,
-      querystring: MyReservationsQuery,
-      response: { 200: Page(ReservationRef, 'ReservationPage'), ...problems(...AUTH_PROBLEMS) },
+  app.get(
+    '/me/reservations',
+    {
+      onRequest: app.auth.user,
+      schema: {
+        operationId: 'listMyReservations',
+        tags: ['reservations'],
+        summary: 'Your reservations, newest first',
+        security,
+        querystring: MyReservationsQuery,
+        response: { 200: Page(ReservationRef, 'ReservationPage'), ...problems(...AUTH_PROBLEMS) },
+      },
     },
-  }, async (request) => page({ userId: request.principal!.userId, eventId: request.query.eventId, status: request.query.status }, request.query));
+    async (request) =>
+      page({ userId: request.principal!.userId, eventId: request.query.eventId, status: request.query.status }, request.query),
+  );
 
-  app.get('/reservations', {
-    onRequest: app.auth.admin,
-    schema: {
-      operationId: 'listReservations',
-      tags: ['reservations'],
-      summary: 'All reservations, newest first (admin)',
-      security,
-      querystring: ReservationsQuery,
-      response: { 200: Page(ReservationRef, 'ReservationPage'), ...problems(...ADMIN_PROBLEMS) },
+  app.get(
+    '/reservations',
+    {
+      onRequest: app.auth.admin,
+      schema: {
+        operationId: 'listReservations',
+        tags: ['reservations'],
+        summary: 'All reservations, newest first (admin)',
+        security,
+        querystring: ReservationsQuery,
+        response: { 200: Page(ReservationRef, 'ReservationPage'), ...problems(...ADMIN_PROBLEMS) },
+      },
     },
-  }, async (request) => page({ userId: request.query.userId, eventId: request.query.eventId, status: request.query.status }, request.query));
+    async (request) => page({ userId: request.query.userId, eventId: request.query.eventId, status: request.query.status }, request.query),
+  );
 };

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ListQuery, Nullable, StrictObject, Timestamp, Uuid } from '../../schemas.js';
 
-const Money = Type.Integer({ minimum: 0, description: 'Amount in the currency\'s minor unit' });
+const Money = Type.Integer({ minimum: 0, description: "Amount in the currency's minor unit" });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
 
 export const SeatStatus = Type.Union([Type.Literal('available'), Type.Literal('held'), Type.Literal('sold')], {

@@ -39,7 +39,12 @@ export async function recordSeatChanges(
 }
 
 /** Single-change form of `recordSeatChanges`; returns the new version (undefined if no seats). */
-export async function recordSeatChange(client: Queryable, eventId: string, type: SeatChangeType, seatIds: string[]): Promise<number | undefined> {
+export async function recordSeatChange(
+  client: Queryable,
+  eventId: string,
+  type: SeatChangeType,
+  seatIds: string[],
+): Promise<number | undefined> {
   return (await recordSeatChanges(client, eventId, [{ type, seatIds }]))[0]?.version;
 }
 

@@ -5,7 +5,15 @@ import { withTransaction, type Db } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
 import { HoldBatcher } from './hold-batcher.js';
-import { inventoryRepository as repo, type HoldRow, type LockedSeatRow, type ReleasedSeat, type ReservationRow, type SeatRow, type TicketTypeRow } from './repository.js';
+import {
+  inventoryRepository as repo,
+  type HoldRow,
+  type LockedSeatRow,
+  type ReleasedSeat,
+  type ReservationRow,
+  type SeatRow,
+  type TicketTypeRow,
+} from './repository.js';
 import { publishSeatChanges, recordSeatChange, recordSeatChanges, type SeatChange, type VersionedSeatChange } from './seat-changes.js';
 
 /**
@@ -115,10 +123,17 @@ const isRetryable = (err: unknown) => RETRYABLE.has((err as { code?: string }).c
 const HOLD_BATCH_MAX = 64;
 const SWEEP_BATCH = 500;
 
-export function createInventoryService(deps: { config: Config; db: Db; publisher: RealtimePublisher; holdStrategy?: HoldStrategy; log?: (err: unknown, msg: string) => void }) {
+export function createInventoryService(deps: {
+  config: Config;
+  db: Db;
+  publisher: RealtimePublisher;
+  holdStrategy?: HoldStrategy;
+  log?: (err: unknown, msg: string) => void;
+}) {
   const { config, db, publisher } = deps;
   const log = deps.log ?? (() => {});
-  const publish = (changes: VersionedSeatChange[]) => publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
+  const publish = (changes: VersionedSeatChange[]) =>
+    publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
 
   /** A transaction whose result is published after COMMIT; deadlocks are retried. */
   async function changeSeats<T>(work: (client: pg.PoolClient) => Promise<{ result: T; changes: VersionedSeatChange[] }>): Promise<T> {
@@ -155,7 +170,9 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
         await repo.rollback(client);
         inTransaction = false;
         return reqs.map(() =>
-          event ? new AppError('EVENT_NOT_ON_SALE', `The event is ${event.status.replace('_', ' ')}`) : new AppError('EVENT_NOT_FOUND', `No event ${eventId}`),
+          event
+            ? new AppError('EVENT_NOT_ON_SALE', `The event is ${event.status.replace('_', ' ')}`)
+            : new AppError('EVENT_NOT_FOUND', `No event ${eventId}`),
         );
       }
       const tickets = opened.tickets;
@@ -180,7 +197,9 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
           const bad = items.find((i) => types.get(i.ticketTypeId)?.kind !== 'general');
           if (bad) {
             return types.has(bad.ticketTypeId)
-              ? new AppError('VALIDATION_FAILED', 'Seated ticket types are held by seatIds', { errors: [{ path: '/body/items', message: `${bad.ticketTypeId} is a seated ticket type` }] })
+              ? new AppError('VALIDATION_FAILED', 'Seated ticket types are held by seatIds', {
+                  errors: [{ path: '/body/items', message: `${bad.ticketTypeId} is a seated ticket type` }],
+                })
               : new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${bad.ticketTypeId} for this event`);
           }
           const want = sum(items.map((i) => i.quantity));
@@ -273,10 +292,16 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
       const have = (await repo.countTicketsByUser(client, req.eventId, [req.userId])).get(req.userId) ?? 0;
       if (have + req.seatIds.length > config.MAX_TICKETS_PER_USER) throw limitExceeded(have);
       const id = randomUUID();
-      const row = await repo.insertHoldRow(client, { id, eventId: req.eventId, userId: req.userId, ttlSeconds: config.HOLD_TTL_SECONDS, seatIds: req.seatIds });
+      const row = await repo.insertHoldRow(client, {
+        id,
+        eventId: req.eventId,
+        userId: req.userId,
+        ttlSeconds: config.HOLD_TTL_SECONDS,
+        seatIds: req.seatIds,
+      });
       const held: SeatRow[] = [];
       for (const seatId of req.seatIds) {
-        const seat = await repo.holdOneSeat(client, { eventId: req.eventId, seatId, holdId: id, ttlSeconds: config.HOLD_TTL_SECONDS });
+        const seat = await repo.holdOneSeat(client, { eventId: req.eventId, seatId, holdId: id });
         if (!seat) {
           if (!(await repo.seatExists(client, req.eventId, seatId))) throw new AppError('SEAT_NOT_FOUND', undefined, { seatIds: [seatId] });
           throw new AppError('SEAT_UNAVAILABLE', undefined, { seatIds: [seatId] });
@@ -287,8 +312,15 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
       const seats = held.map(toSeatView);
       return {
         view: {
-          id, eventId: req.eventId, status: 'active' as const, seats, items: [], totalAmount: sum(seats.map((s) => s.price)),
-          currency: event.currency, expiresAt: row.expires_at.toISOString(), createdAt: row.created_at.toISOString(),
+          id,
+          eventId: req.eventId,
+          status: 'active' as const,
+          seats,
+          items: [],
+          totalAmount: sum(seats.map((s) => s.price)),
+          currency: event.currency,
+          expiresAt: row.expires_at.toISOString(),
+          createdAt: row.created_at.toISOString(),
         },
         changes: [{ eventId: req.eventId, type: 'seat.held' as const, seatIds: req.seatIds, version: version! }],
       };
@@ -352,7 +384,9 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
       if (req.items) {
         const ids = req.items.map((i) => i.ticketTypeId);
         if (new Set(ids).size !== ids.length) {
-          throw new AppError('VALIDATION_FAILED', 'List each ticket type once', { errors: [{ path: '/body/items', message: 'has a ticket type twice' }] });
+          throw new AppError('VALIDATION_FAILED', 'List each ticket type once', {
+            errors: [{ path: '/body/items', message: 'has a ticket type twice' }],
+          });
         }
       }
       if (deps.holdStrategy === 'naive-baseline' && req.seatIds) return holdNaive(req as HoldRequest & { seatIds: string[] });
@@ -370,7 +404,8 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
       return changeSeats(async (client) => {
         const hold = await repo.findHold(client, holdId, userId, true);
         if (!hold) throw new AppError('HOLD_NOT_FOUND', `No hold ${holdId} of yours`);
-        if (hold.status === 'converted') throw new AppError('HOLD_ALREADY_USED', 'The hold became a reservation; cancel the reservation instead');
+        if (hold.status === 'converted')
+          throw new AppError('HOLD_ALREADY_USED', 'The hold became a reservation; cancel the reservation instead');
         if (hold.status !== 'active') return { result: toHoldView(hold), changes: [] };
         const changes = await endHoldsIn(client, [holdId], 'released');
         return { result: toHoldView({ ...hold, status: 'released', expired: false }), changes };
@@ -386,7 +421,13 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
         let created: { id: string } | undefined;
         // Numbers are random; a collision (rare) just draws again.
         for (let i = 0; i < 8 && !created; i++) {
-          created = await repo.insertReservation(client, { number: reservationNumber(), userId, eventId: hold.event_id, holdId, ttlSeconds: config.RESERVATION_TTL_SECONDS });
+          created = await repo.insertReservation(client, {
+            number: reservationNumber(),
+            userId,
+            eventId: hold.event_id,
+            holdId,
+            ttlSeconds: config.RESERVATION_TTL_SECONDS,
+          });
         }
         if (!created) throw new Error('could not draw a free reservation number');
         const moved = await repo.reserveHeldSeats(client, { holdId, reservationId: created.id });
@@ -408,10 +449,19 @@ export function createInventoryService(deps: { config: Config; db: Db; publisher
         const row = await mustFindReservation(client, id, principal.role === 'admin' ? null : principal.userId, true);
         if (row.status === 'cancelled') return { result: toReservationView(row), changes: [] };
         if (row.status === 'confirmed') {
-          throw new AppError('RESERVATION_NOT_CANCELLABLE', 'A confirmed reservation is cancelled through its payment (POST /v1/payments/{paymentKey}/cancel), which refunds it first');
+          throw new AppError(
+            'RESERVATION_NOT_CANCELLABLE',
+            'A confirmed reservation is cancelled through its payment (POST /v1/payments/{paymentKey}/cancel), which refunds it first',
+          );
         }
-        if (row.status === 'expired') throw new AppError('RESERVATION_NOT_CANCELLABLE', 'The reservation expired; its seats are already released');
-        const changes = await endReservationsIn(client, [id], 'cancelled', reason ?? (principal.role === 'admin' ? 'cancelled by an admin' : 'cancelled by the customer'));
+        if (row.status === 'expired')
+          throw new AppError('RESERVATION_NOT_CANCELLABLE', 'The reservation expired; its seats are already released');
+        const changes = await endReservationsIn(
+          client,
+          [id],
+          'cancelled',
+          reason ?? (principal.role === 'admin' ? 'cancelled by an admin' : 'cancelled by the customer'),
+        );
         return { result: toReservationView(await mustFindReservation(client, id, null)), changes };
       });
     },
