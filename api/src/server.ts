@@ -11,6 +11,7 @@ import { connectSharedState } from './infra/shared-state.js';
 import { prepareDatabase } from './startup.js';
 import { createAuthService } from './modules/auth/service.js';
 import { startRealtimeServer } from './realtime/server.js';
+import { forwardRealtimeUpgrades } from './realtime/upgrade-forwarder.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -49,9 +50,10 @@ const authService = createAuthService(config, db);
 
 await app.listen({ host: config.HOST, port: config.PORT });
 const realtime = await startRealtimeServer({ host: config.HOST, port: config.REALTIME_PORT, shared, verifyToken: authService.verifyToken });
+forwardRealtimeUpgrades(app.server, realtime.port);
 log.info({ transport: realtime.transport, port: realtime.port }, `realtime channel on uWebSockets.js (${realtime.transport === 'native' ? 'native build' : 'ws shim fallback'})`);
 const base = `http://localhost:${config.PORT}`;
-log.info(`TIKETI ready: API ${base}/v1  docs ${base}/docs  realtime ws://localhost:${realtime.port}/v1/realtime`);
+log.info(`TIKETI ready: API ${base}/v1  docs ${base}/docs  realtime ws://localhost:${realtime.port}/v1/realtime (also ws://localhost:${config.PORT}/v1/realtime)`);
 
 closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');

@@ -24,8 +24,9 @@ interface Client {
   send(message: object): void;
 }
 
-async function connect(t: TestApp, token?: string): Promise<Client> {
-  const ws = new WebSocket(`ws://127.0.0.1:${t.realtime!.port}/v1/realtime${token ? `?token=${token}` : ''}`);
+async function connect(t: TestApp, token?: string, via: 'realtime-port' | 'api-port' = 'realtime-port'): Promise<Client> {
+  const origin = via === 'api-port' ? t.baseUrl.replace('http', 'ws') : `ws://127.0.0.1:${t.realtime!.port}`;
+  const ws = new WebSocket(`${origin}/v1/realtime${token ? `?token=${token}` : ''}`);
   const messages: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   ws.on('message', (data) => {
@@ -109,6 +110,18 @@ describe('realtime channel', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(cb.messages.some((m) => m.type === 'queue.position')).toBe(false);
     for (const c of [anonymous, ca, cb]) c.ws.close();
+  });
+
+  it('is reachable on the API port too, at /v1/realtime', async () => {
+    const c = await connect(b, undefined, 'api-port');
+    c.send({ op: 'ping' });
+    await c.next((m) => m.type === 'pong');
+    const eventId = randomUUID();
+    c.send({ op: 'subscribe', topic: `event.${eventId}.seats` });
+    await c.next((m) => m.type === 'subscribed');
+    await createRealtimePublisher(a.shared).seatsChanged(eventId, 'seat.sold', [randomUUID()], 3);
+    expect(await c.next((m) => m.type === 'seat.sold')).toMatchObject({ eventId, version: 3 });
+    c.ws.close();
   });
 
   it('refuses the upgrade with an invalid token', async () => {

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../api/src/config.js';
 import { createPool, type Db } from '../../api/src/infra/db.js';
 import { connectSharedState, type SharedState } from '../../api/src/infra/shared-state.js';
 import { startRealtimeServer, type RealtimeServer } from '../../api/src/realtime/server.js';
+import { forwardRealtimeUpgrades } from '../../api/src/realtime/upgrade-forwarder.js';
 import { createAuthService } from '../../api/src/modules/auth/service.js';
 
 export interface TestApp {
@@ -83,6 +84,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     const auth = createAuthService(config, db);
     realtime = await startRealtimeServer({ host: '127.0.0.1', port: 0, shared, verifyToken: auth.verifyToken });
+    forwardRealtimeUpgrades(app.server, realtime.port);
   } else {
     await app.ready();
   }
