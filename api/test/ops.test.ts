@@ -67,6 +67,8 @@ describe('ops routes', () => {
   it('sends security headers and CORS', async () => {
     const res = await t.app.inject({ url: '/health', headers: { origin: 'https://shop.example' } });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['strict-transport-security']).toContain('max-age=');
     expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
   });
 
