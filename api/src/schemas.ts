@@ -37,7 +37,7 @@ export const ADMIN_PROBLEMS: ErrorCode[] = [...AUTH_PROBLEMS, 'FORBIDDEN'];
 
 export const ListQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size' })),
-  cursor: Type.Optional(Type.String({ maxLength: 500, description: 'From the previous page\'s nextCursor' })),
+  cursor: Type.Optional(Type.String({ maxLength: 500, description: "From the previous page's nextCursor" })),
 };
 
 export const Page = <T extends TSchema>(item: T, title?: string) =>

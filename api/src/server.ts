@@ -24,7 +24,10 @@ try {
 const logOptions = {
   level: config.LOG_LEVEL,
   // Secrets never reach logs, whichever field they hide in.
-  redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.secret', '*.idToken'], censor: '[redacted]' },
+  redact: {
+    paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.secret', '*.idToken'],
+    censor: '[redacted]',
+  },
 };
 const log = pino(logOptions);
 
@@ -51,9 +54,14 @@ const authService = createAuthService(config, db);
 await app.listen({ host: config.HOST, port: config.PORT });
 const realtime = await startRealtimeServer({ host: config.HOST, port: config.REALTIME_PORT, shared, verifyToken: authService.verifyToken });
 forwardRealtimeUpgrades(app.server, realtime.port);
-log.info({ transport: realtime.transport, port: realtime.port }, `realtime channel on uWebSockets.js (${realtime.transport === 'native' ? 'native build' : 'ws shim fallback'})`);
+log.info(
+  { transport: realtime.transport, port: realtime.port },
+  `realtime channel on uWebSockets.js (${realtime.transport === 'native' ? 'native build' : 'ws shim fallback'})`,
+);
 const base = `http://localhost:${config.PORT}`;
-log.info(`TIKETI ready: API ${base}/v1  docs ${base}/docs  realtime ws://localhost:${realtime.port}/v1/realtime (also ws://localhost:${config.PORT}/v1/realtime)`);
+log.info(
+  `TIKETI ready: API ${base}/v1  docs ${base}/docs  realtime ws://localhost:${realtime.port}/v1/realtime (also ws://localhost:${config.PORT}/v1/realtime)`,
+);
 
 closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');

@@ -18,7 +18,10 @@ type Answer = { status: number; body: Record<string, unknown> & { code?: string;
 async function call(method: string, url: string, token?: string, body?: unknown): Promise<Answer> {
   const res = await fetch(server.baseUrl + url, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as Answer['body']) };
@@ -27,7 +30,8 @@ async function call(method: string, url: string, token?: string, body?: unknown)
 /** Runs tasks with at most `width` in flight (registration hashes passwords; no need to melt the CPU). */
 async function inBatches<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < count; i += width) out.push(...(await Promise.all(Array.from({ length: Math.min(width, count - i) }, (_, k) => task(i + k)))));
+  for (let i = 0; i < count; i += width)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(width, count - i) }, (_, k) => task(i + k)))));
   return out;
 }
 
@@ -81,7 +85,11 @@ describe('on the embedded default, through the public API', () => {
     expect(seatIds).toHaveLength(40);
 
     const users = await inBatches(200, 25, async (i) => {
-      const r = await call('POST', '/v1/auth/register', undefined, { email: `fan${i}@example.com`, password: 'fan-password-1', name: `Fan ${i}` });
+      const r = await call('POST', '/v1/auth/register', undefined, {
+        email: `fan${i}@example.com`,
+        password: 'fan-password-1',
+        name: `Fan ${i}`,
+      });
       return r.body.token as string;
     });
     const wishes = users.map(() => {
@@ -94,13 +102,16 @@ describe('on the embedded default, through the public API', () => {
       expect([201, 409]).toContain(a.status);
       if (a.status === 409) expect(a.body.code).toBe('SEAT_UNAVAILABLE');
     }
-    const winners = answers.flatMap((a, i) => (a.status === 201 ? [{ holdId: a.body.id as string, token: users[i]!, seats: wishes[i]! }] : []));
+    const winners = answers.flatMap((a, i) =>
+      a.status === 201 ? [{ holdId: a.body.id as string, token: users[i]!, seats: wishes[i]! }] : [],
+    );
     const won = winners.flatMap((w) => w.seats);
     expect(winners.length).toBeGreaterThan(0);
     expect(new Set(won).size).toBe(won.length);
 
     const map = await call('GET', `/v1/events/${eventId}/seats`);
-    for (const s of map.body.seats as Array<{ id: string; status: string }>) expect(s.status).toBe(won.includes(s.id) ? 'held' : 'available');
+    for (const s of map.body.seats as Array<{ id: string; status: string }>)
+      expect(s.status).toBe(won.includes(s.id) ? 'held' : 'available');
 
     const reservations = await Promise.all(winners.map((w) => call('POST', '/v1/reservations', w.token, { holdId: w.holdId })));
     for (const r of reservations) expect([r.status, r.body.status, r.body.totalAmount]).toEqual([201, 'pending', 198_000]);

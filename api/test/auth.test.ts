@@ -62,7 +62,12 @@ describe('register and login', () => {
   });
 
   it('answers malformed JSON with MALFORMED_JSON', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: '{"email":', headers: { 'content-type': 'application/json' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: '{"email":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('MALFORMED_JSON');
   });
@@ -141,7 +146,11 @@ describe('admin API keys', () => {
     const seen = new Set<string>();
     let cursor: string | null = null;
     do {
-      const res: { json(): { data: { id: string }[]; nextCursor: string | null } } = await t.app.inject({ method: "GET", url: `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(admin.token) });
+      const res: { json(): { data: { id: string }[]; nextCursor: string | null } } = await t.app.inject({
+        method: 'GET',
+        url: `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: bearer(admin.token),
+      });
       const page: { data: { id: string }[]; nextCursor: string | null } = res.json();
       expect(page.data.length).toBeLessThanOrEqual(2);
       for (const k of page.data) seen.add(k.id);

@@ -48,7 +48,9 @@ describe('the published contract', () => {
   it('documents problem+json errors on every operation, and every error code in the Problem schema', () => {
     for (const [name, op] of operations) {
       // /ready's 503 carries the per-dependency checks for probes, not a problem.
-      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400 && !(name === 'GET /ready' && status === '503'));
+      const errors = Object.entries(op.responses).filter(
+        ([status]) => Number(status) >= 400 && !(name === 'GET /ready' && status === '503'),
+      );
       expect(errors.length, name).toBeGreaterThan(0);
       for (const [, response] of errors) expect(Object.keys(response.content ?? {}), name).toContain('application/problem+json');
     }

@@ -15,7 +15,9 @@ afterAll(async () => client?.end());
 
 describe('migrations', () => {
   it('create one schema per domain', async () => {
-    const { rows } = await client.query(`SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('auth','ticket','payment','stats') ORDER BY 1`);
+    const { rows } = await client.query(
+      `SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('auth','ticket','payment','stats') ORDER BY 1`,
+    );
     expect(rows.map((r) => r.schema_name)).toEqual(['auth', 'payment', 'stats', 'ticket']);
   });
 

@@ -22,14 +22,17 @@ describe('npm start (api/src/server.ts)', () => {
   it('runs on embedded PostgreSQL with no DATABASE_URL and in-process state with no REDIS_URL, then shuts down cleanly', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'tiketi-start-'));
     chmodSync(dataDir, 0o755);
-    const server = await startServerProcess({
-      DATABASE_URL: undefined,
-      REDIS_URL: undefined,
-      TIKETI_DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(await freePort()),
-      TIKETI_SEED: 'none',
-      ...ADMIN,
-    }, 120_000);
+    const server = await startServerProcess(
+      {
+        DATABASE_URL: undefined,
+        REDIS_URL: undefined,
+        TIKETI_DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: String(await freePort()),
+        TIKETI_SEED: 'none',
+        ...ADMIN,
+      },
+      120_000,
+    );
     try {
       const log = server.lines.join('\n');
       expect(log).toContain('starting embedded PostgreSQL');

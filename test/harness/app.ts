@@ -111,14 +111,22 @@ let userCounter = 0;
 export async function registerUser(app: FastifyInstance, overrides: { email?: string; password?: string; name?: string } = {}) {
   const email = overrides.email ?? `user${++userCounter}-${randomUUID().slice(0, 8)}@example.com`;
   const password = overrides.password ?? 'correct horse battery';
-  const res = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password, name: overrides.name ?? 'Test User' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/register',
+    payload: { email, password, name: overrides.name ?? 'Test User' },
+  });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   const body = res.json() as { token: string; user: { id: string; email: string } };
   return { token: body.token, userId: body.user.id, email, password };
 }
 
 /** Makes an admin through the same path `npm start` uses (TIKETI_ADMIN_EMAIL) and signs in. */
-export async function createAdmin(t: Pick<TestApp, 'app' | 'db' | 'config'>, email = `admin-${randomUUID().slice(0, 8)}@example.com`, password = 'admin-password-1') {
+export async function createAdmin(
+  t: Pick<TestApp, 'app' | 'db' | 'config'>,
+  email = `admin-${randomUUID().slice(0, 8)}@example.com`,
+  password = 'admin-password-1',
+) {
   await createAuthService(t.config, t.db).ensureAdmin(email, password);
   const res = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
   const body = res.json() as { token: string; user: { id: string } };

@@ -33,7 +33,9 @@ function findRedisServer(): string {
   if (bin) return bin;
   if (process.getuid?.() === 0) {
     console.log('redis-server missing: installing it with apt-get');
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'], { stdio: 'inherit' });
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'], {
+      stdio: 'inherit',
+    });
     bin = which('redis-server');
     if (bin) return bin;
   }
@@ -70,7 +72,9 @@ export default async function setup(project: TestProject) {
   if (!redisUrl) {
     const bin = findRedisServer();
     const port = await freePort();
-    const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     cleanups.push(() => {
       child.kill('SIGTERM');
     });

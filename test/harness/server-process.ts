@@ -19,10 +19,20 @@ export async function startServerProcess(env: Record<string, string | undefined>
   const port = await freePort();
   const realtimePort = await freePort();
   const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, PORT: String(port), REALTIME_PORT: String(realtimePort), HOST: '127.0.0.1', ...env })) {
+  for (const [k, v] of Object.entries({
+    ...process.env,
+    PORT: String(port),
+    REALTIME_PORT: String(realtimePort),
+    HOST: '127.0.0.1',
+    ...env,
+  })) {
     if (v !== undefined) childEnv[k] = v;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/src/server.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/src/server.ts'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {

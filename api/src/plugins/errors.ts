@@ -3,7 +3,13 @@ import fp from 'fastify-plugin';
 import { AppError, ERROR_CODES, ProblemSchema, problemType, type ErrorCode, type FieldError } from '../errors.js';
 
 /** Writes a problem+json answer; the only place responses for errors are shaped. */
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}) {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+) {
   const { status, title } = ERROR_CODES[code];
   return reply
     .status(status)

@@ -28,7 +28,9 @@ interface Stored {
 }
 
 const fingerprintOf = (request: FastifyRequest) =>
-  createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('base64url');
+  createHash('sha256')
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest('base64url');
 
 /**
  * Idempotency-Key: the same key and body replay the stored answer (Idempotent-Replayed: true),

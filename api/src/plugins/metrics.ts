@@ -26,7 +26,11 @@ export const metricsPlugin = fp(
       registers: [registry],
     });
     const pool = opts.db;
-    new Gauge({ name: 'pg_pool_connections', help: 'PostgreSQL pool connections', labelNames: ['state'], registers: [registry],
+    new Gauge({
+      name: 'pg_pool_connections',
+      help: 'PostgreSQL pool connections',
+      labelNames: ['state'],
+      registers: [registry],
       collect() {
         this.set({ state: 'total' }, pool.totalCount);
         this.set({ state: 'idle' }, pool.idleCount);

@@ -81,7 +81,8 @@ export async function startRealtimeServer(opts: {
       if (SEAT_TOPIC.test(topic)) internal = topic;
       const queue = QUEUE_TOPIC.exec(topic);
       if (queue) {
-        if (!data.userId) return send(ws, { type: 'error', code: 'AUTHENTICATION_REQUIRED', message: 'Connect with ?token= to follow your queue place' });
+        if (!data.userId)
+          return send(ws, { type: 'error', code: 'AUTHENTICATION_REQUIRED', message: 'Connect with ?token= to follow your queue place' });
         internal = `queue.${queue[1]}.${data.userId}`;
       }
       if (!internal) return send(ws, { type: 'error', code: 'UNKNOWN_TOPIC', message: `No topic ${topic}` });
@@ -100,7 +101,9 @@ export async function startRealtimeServer(opts: {
   });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(opts.host, opts.port, (socket) => (socket ? resolve(socket) : reject(new Error(`realtime: cannot listen on ${opts.host}:${opts.port}`))));
+    app.listen(opts.host, opts.port, (socket) =>
+      socket ? resolve(socket) : reject(new Error(`realtime: cannot listen on ${opts.host}:${opts.port}`)),
+    );
   });
   return {
     port: uws.us_socket_local_port(listenSocket),

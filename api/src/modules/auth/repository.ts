@@ -29,7 +29,14 @@ const KEY_COLUMNS = 'id, name, prefix, created_by, created_at, last_used_at, rev
 export const authRepository = {
   async insertUser(
     db: Queryable,
-    user: { email: string; passwordHash: string | null; name: string; phone?: string | null; role?: 'user' | 'admin'; googleSub?: string | null },
+    user: {
+      email: string;
+      passwordHash: string | null;
+      name: string;
+      phone?: string | null;
+      role?: 'user' | 'admin';
+      googleSub?: string | null;
+    },
   ): Promise<UserRow | undefined> {
     const { rows } = await db.query<UserRow>(
       `INSERT INTO auth.users (email, password_hash, name, phone, role, google_sub)
@@ -57,10 +64,10 @@ export const authRepository = {
   },
 
   async linkGoogle(db: Queryable, userId: string, sub: string): Promise<UserRow> {
-    const { rows } = await db.query<UserRow>(
-      `UPDATE auth.users SET google_sub = $2 WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-      [userId, sub],
-    );
+    const { rows } = await db.query<UserRow>(`UPDATE auth.users SET google_sub = $2 WHERE id = $1 RETURNING ${USER_COLUMNS}`, [
+      userId,
+      sub,
+    ]);
     return rows[0]!;
   },
 
@@ -95,7 +102,10 @@ export const authRepository = {
   },
 
   /** The key's owner, if the key exists, is not revoked and its creator is still an admin. */
-  async findActiveApiKey(db: Queryable, secretHash: Buffer): Promise<{ key_id: string; user_id: string; email: string; role: 'user' | 'admin' } | undefined> {
+  async findActiveApiKey(
+    db: Queryable,
+    secretHash: Buffer,
+  ): Promise<{ key_id: string; user_id: string; email: string; role: 'user' | 'admin' } | undefined> {
     const { rows } = await db.query(
       `UPDATE auth.api_keys k SET last_used_at = now()
        FROM auth.users u

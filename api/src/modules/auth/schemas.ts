@@ -48,13 +48,13 @@ export const VerifyResult = Type.Object(
 );
 
 const apiKeyProps = {
-    id: Uuid(),
-    name: Type.String(),
-    prefix: Type.String({ description: 'First characters of the key, to recognise it' }),
-    createdBy: Uuid(),
-    createdAt: Timestamp(),
-    lastUsedAt: Nullable(Timestamp()),
-    revokedAt: Nullable(Timestamp()),
+  id: Uuid(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'First characters of the key, to recognise it' }),
+  createdBy: Uuid(),
+  createdAt: Timestamp(),
+  lastUsedAt: Nullable(Timestamp()),
+  revokedAt: Nullable(Timestamp()),
 };
 export const ApiKey = Type.Object(apiKeyProps, { $id: 'ApiKey', title: 'ApiKey' });
 export const CreatedApiKey = Type.Object(

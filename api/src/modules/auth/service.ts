@@ -54,7 +54,10 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 export function createAuthService(config: Config, db: Db) {
   const secret = new TextEncoder().encode(config.JWT_SECRET);
   const googleJwks = createRemoteJWKSet(new URL(config.GOOGLE_JWKS_URL));
-  const googleAudiences = (config.GOOGLE_CLIENT_ID ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const googleAudiences = (config.GOOGLE_CLIENT_ID ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
   const dummyHash = argon2Hash('not-a-real-password-0000');
 
@@ -123,7 +126,7 @@ export function createAuthService(config: Config, db: Db) {
           algorithms: ['RS256'],
         }));
       } catch {
-        throw new AppError('INVALID_GOOGLE_TOKEN', 'The ID token could not be verified against Google\'s keys');
+        throw new AppError('INVALID_GOOGLE_TOKEN', "The ID token could not be verified against Google's keys");
       }
       if (!claims.sub || !claims.email || claims.email_verified !== true) {
         throw new AppError('INVALID_GOOGLE_TOKEN', 'The ID token has no verified email');
@@ -133,7 +136,12 @@ export function createAuthService(config: Config, db: Db) {
         const byEmail = await repo.findUserByEmail(db, claims.email);
         user = byEmail
           ? await repo.linkGoogle(db, byEmail.id, claims.sub)
-          : await repo.insertUser(db, { email: claims.email, passwordHash: null, name: claims.name?.slice(0, 100) || claims.email.split('@')[0]!, googleSub: claims.sub });
+          : await repo.insertUser(db, {
+              email: claims.email,
+              passwordHash: null,
+              name: claims.name?.slice(0, 100) || claims.email.split('@')[0]!,
+              googleSub: claims.sub,
+            });
         // A concurrent first login may have inserted the same email: read it back.
         user ??= await repo.findUserByEmail(db, claims.email);
       }
