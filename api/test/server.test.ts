@@ -6,14 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { createEmptyDatabase } from '../../test/harness/app.js';
 import { freePort } from '../../test/harness/ports.js';
 import { startServerProcess } from '../../test/harness/server-process.js';
+import { DEV_ADMIN } from '../src/startup.js';
 
 const ADMIN = { TIKETI_ADMIN_EMAIL: 'ops@tiketi.dev', TIKETI_ADMIN_PASSWORD: 'ops-password-1' };
 
-async function loginAdmin(baseUrl: string) {
+async function loginAdmin(baseUrl: string, email: string = ADMIN.TIKETI_ADMIN_EMAIL, password: string = ADMIN.TIKETI_ADMIN_PASSWORD) {
   const res = await fetch(`${baseUrl}/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: ADMIN.TIKETI_ADMIN_EMAIL, password: ADMIN.TIKETI_ADMIN_PASSWORD }),
+    body: JSON.stringify({ email, password }),
   });
   return { status: res.status, body: (await res.json()) as { user: { role: string } } };
 }
@@ -29,7 +30,8 @@ describe('npm start (api/src/server.ts)', () => {
         TIKETI_DATA_DIR: dataDir,
         EMBEDDED_PG_PORT: String(await freePort()),
         TIKETI_SEED: 'none',
-        ...ADMIN,
+        TIKETI_ADMIN_EMAIL: undefined,
+        TIKETI_ADMIN_PASSWORD: undefined,
       },
       120_000,
     );
@@ -41,11 +43,12 @@ describe('npm start (api/src/server.ts)', () => {
       const ready = await fetch(`${server.baseUrl}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ checks: { postgres: { status: 'ok' }, redis: { kind: 'memory' } } });
-      const login = await loginAdmin(server.baseUrl);
+      // The embedded default comes with the README's development admin.
+      const login = await loginAdmin(server.baseUrl, DEV_ADMIN.email, DEV_ADMIN.password);
       expect(login.status).toBe(200);
       expect(login.body.user.role).toBe('admin');
       // Secrets never reach the log.
-      expect(server.lines.join('\n')).not.toContain(ADMIN.TIKETI_ADMIN_PASSWORD);
+      expect(server.lines.join('\n')).not.toContain(DEV_ADMIN.password);
     } finally {
       expect(await server.stop()).toBe(0);
       rmSync(dataDir, { recursive: true, force: true });
@@ -59,6 +62,8 @@ describe('npm start (api/src/server.ts)', () => {
     try {
       for (const s of [a, b]) expect((await fetch(`${s.baseUrl}/health`)).status).toBe(200);
       expect((await loginAdmin(b.baseUrl)).body.user.role).toBe('admin');
+      // With a real database there is no default admin.
+      expect((await loginAdmin(a.baseUrl, DEV_ADMIN.email, DEV_ADMIN.password)).status).toBe(401);
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
       const { rows } = await client.query('SELECT name, count(*)::int AS n FROM public.pgmigrations GROUP BY name');
