@@ -67,6 +67,9 @@ describe('search', () => {
     expect(korean.data[0]?.id).toBe(blackpink.id);
     const venue = await search('Olympic Park');
     expect(venue.data.map((e) => e.id)).toEqual([musical.id]);
+    // A Korean typo (레미제라블 → 레미재라블) finds the musical too.
+    const koreanTypo = await search('레미재라블');
+    expect(koreanTypo.data[0]?.id).toBe(musical.id);
     const nothing = await search('zzzz qqqq');
     expect(nothing.data).toEqual([]);
   });

@@ -252,9 +252,10 @@ export const catalogRepository = {
 
   /**
    * Events matching any of the search terms, best match first. A term scores its best trigram word
-   * similarity against title, artist and venue (forgives typos); a plain substring match scores 1,
-   * which also covers Hangul (pg_trgm makes no trigrams of it under the C locale). Candidates come
-   * from the trigram indexes (`<%`, LIKE), so only they are scored.
+   * similarity against title, artist and venue (forgives typos, Hangul included: embedded
+   * PostgreSQL runs the builtin C.UTF-8 locale, so pg_trgm makes trigrams of Hangul); a plain
+   * substring match scores 1, which also covers databases whose locale makes no Hangul trigrams.
+   * Candidates come from the trigram indexes (`<%`, LIKE), so only they are scored.
    */
   async searchEvents(
     db: Queryable,
@@ -268,34 +269,35 @@ export const catalogRepository = {
       filter.status ?? null,
       filter.from ?? null,
       filter.to ?? null,
-      terms.map((t) => t.term),
+      terms.map((t) => t.term.normalize('NFD')),
       terms.map((t) => t.substring),
       minRank,
       limit,
       offset,
     ];
-    const columns = ['lower(e.title)', `lower(coalesce(e.artist_name, ''))`, 'lower(e.venue)'];
-    // Conditions the trigram indexes can answer, and the rest (Hangul substrings under the C locale,
-    // where pg_trgm makes no trigrams), kept apart so the second kind does not turn the first into a
-    // sequential scan.
+    // The same expressions as the NFD trigram indexes (migration 20261124000600000_search_nfd.sql).
+    const columns = [
+      'normalize(lower(e.title), NFD)',
+      `normalize(lower(coalesce(e.artist_name, '')), NFD)`,
+      'normalize(lower(e.venue), NFD)',
+    ];
+    // Conditions the trigram indexes can answer, and the rest (substrings too short for a trigram),
+    // kept apart so the second kind does not turn the first into a sequential scan.
     const indexed: string[] = [];
     const scanned: string[] = [];
     for (const t of terms) {
-      if (/[a-z0-9]/.test(t.term)) {
-        values.push(t.term);
-        indexed.push(...columns.map((c) => `$${values.length} <% ${c}`));
-      }
+      const term = t.term.normalize('NFD');
+      values.push(term);
+      indexed.push(...columns.map((c) => `$${values.length} <% ${c}`));
       if (t.substring) {
-        values.push(`%${t.term.replace(/[\\%_]/g, '\\$&')}%`);
-        (/[a-z0-9]{3}/.test(t.term) ? indexed : scanned).push(...columns.map((c) => `${c} LIKE $${values.length}`));
+        values.push(`%${term.replace(/[\\%_]/g, '\\$&')}%`);
+        (term.replace(/\s/g, '').length >= 3 ? indexed : scanned).push(...columns.map((c) => `${c} LIKE $${values.length}`));
       }
     }
     const candidateQueries = [indexed, scanned]
       .filter((conditions) => conditions.length > 0)
       .map(
-        (
-          conditions,
-        ) => `SELECT e.id, e.event_date, lower(e.title) AS title, lower(coalesce(e.artist_name, '')) AS artist, lower(e.venue) AS venue
+        (conditions) => `SELECT e.id, e.event_date, ${columns[0]} AS title, ${columns[1]} AS artist, ${columns[2]} AS venue
          FROM ticket.events e WHERE ${EVENT_FILTER} AND (${conditions.join(' OR ')})`,
       );
     if (candidateQueries.length === 0) return [];
