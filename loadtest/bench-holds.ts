@@ -65,18 +65,29 @@ function procCpuSeconds(pid: number): number {
     return 0;
   }
 }
+/**
+ * PostgreSQL processes of the bench's own server: its postmaster (found by its data directory, for
+ * the embedded server) and that postmaster's children. Other sessions' servers on the machine are
+ * left out. With DATABASE_URL (data directory unknown) every postgres process counts.
+ */
 function postgresPids(): number[] {
   try {
-    return readdirSync('/proc')
+    const procs = readdirSync('/proc')
       .filter((d) => /^[0-9]+$/.test(d))
-      .filter((d) => {
+      .flatMap((d) => {
         try {
-          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+          if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== 'postgres') return [];
+          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          const cmdline = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+          return [{ pid: Number(d), ppid, cmdline }];
         } catch {
-          return false;
+          return [];
         }
-      })
-      .map(Number);
+      });
+    if (!dataDir) return procs.map((p) => p.pid);
+    const master = procs.find((p) => p.cmdline.includes(dataDir!));
+    return master ? procs.filter((p) => p.pid === master.pid || p.ppid === master.pid).map((p) => p.pid) : [];
   } catch {
     return [];
   }
