@@ -10,7 +10,7 @@
 // seats churn by lazy expiry (and the sweeper), and most attempts collide. Afterwards the database
 // is checked for double holds: two holds sharing a seat with overlapping lifetimes.
 import { fork, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,10 @@ const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
 // Rows of 100 seats in the hot section; 50 rows = 5,000 seats, enough that a 1 s hold TTL does not cap successful holds/s.
 const ROWS = Number(process.env.BENCH_ROWS ?? 50);
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+// BENCH_ONLY=batched: one strategy, no ceilings and no ratio (for profiling); the full run is the default.
+const ONLY = process.env.BENCH_ONLY as 'batched' | 'naive-baseline' | undefined;
+// Extra node flags for the API processes, e.g. BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface Result {
@@ -46,13 +50,82 @@ interface Result {
   max: number;
   doubleHolds: number;
   holdsInDb: number;
+  /** CPU seconds per second of the measured window: the load generator, the API process(es), PostgreSQL. */
+  cpu: { generator: number; api: number; postgres: number; machine: number };
+}
+
+// CPU accounting from /proc (Linux): who uses the 2 cores during the measured window.
+const TICKS_PER_SECOND = 100;
+function procCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
+  } catch {
+    return 0;
+  }
+}
+/**
+ * PostgreSQL processes of the bench's own server: its postmaster (found by its data directory, for
+ * the embedded server) and that postmaster's children. Other sessions' servers on the machine are
+ * left out. With DATABASE_URL (data directory unknown) every postgres process counts.
+ */
+function postgresPids(): number[] {
+  try {
+    const procs = readdirSync('/proc')
+      .filter((d) => /^[0-9]+$/.test(d))
+      .flatMap((d) => {
+        try {
+          if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== 'postgres') return [];
+          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          const cmdline = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+          return [{ pid: Number(d), ppid, cmdline }];
+        } catch {
+          return [];
+        }
+      });
+    if (!dataDir) return procs.map((p) => p.pid);
+    const master = procs.find((p) => p.cmdline.includes(dataDir!));
+    return master ? procs.filter((p) => p.pid === master.pid || p.ppid === master.pid).map((p) => p.pid) : [];
+  } catch {
+    return [];
+  }
+}
+/** Busy CPU seconds of the whole machine (every process, ours and others'). */
+function machineCpuSeconds(): number {
+  try {
+    const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
+    return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+function cpuSnapshot(apiPids: number[]) {
+  const machine = machineCpuSeconds();
+  const { user, system } = process.cpuUsage();
+  const sumOf = (pids: number[]) => pids.reduce((a, p) => a + procCpuSeconds(p), 0);
+  // Per-pid PostgreSQL figures, so backends that exit in the window are not counted negative.
+  const pg = new Map(postgresPids().map((p) => [p, procCpuSeconds(p)]));
+  return { generator: (user + system) / 1e6, api: sumOf(apiPids), pg, machine };
+}
+function cpuShare(a: ReturnType<typeof cpuSnapshot>, b: ReturnType<typeof cpuSnapshot>, seconds: number) {
+  let postgres = 0;
+  for (const [pid, t] of b.pg) postgres += t - (a.pg.get(pid) ?? 0);
+  return {
+    generator: (b.generator - a.generator) / seconds,
+    api: (b.api - a.api) / seconds,
+    postgres: postgres / seconds,
+    machine: (b.machine - a.machine) / seconds,
+  };
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function startApi(databaseUrl: string, strategy: string, raw = false): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(path.join(here, 'bench-server.ts'), {
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])],
+    execArgv: ['--import', 'tsx', ...NODE_FLAGS],
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -118,6 +191,9 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   const ev = await createEventFixture(db, { sections: [{ name: 'Hot', rows: ROWS, seatsPerRow: 100, price: 132_000 }] });
   const seats = ev.seats.Hot!;
+  // Planner statistics, as any database whose event was created before its on-sale has them
+  // (autovacuum); without them the seat lookups scan the whole section instead of the primary key.
+  await db.query('ANALYZE ticket.seats, ticket.ticket_types, ticket.events');
   const users = await createUsers({ db, config }, USERS);
   const apis = await Promise.all(Array.from({ length: INSTANCES }, () => startApi(databaseUrl, strategy)));
   const pools = apis.map(
@@ -161,11 +237,14 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   const running = Array.from({ length: CLIENTS }, (_, i) => client(i));
   await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
   const { rows: before } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
+  const apiPids = apis.map(({ child }) => child.pid!);
+  const cpu0 = cpuSnapshot(apiPids);
   measuring = true;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   measuring = false;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuShare(cpu0, cpuSnapshot(apiPids), seconds);
   stop = true;
   await Promise.all(running);
   await Promise.all(pools.map((p) => p.close()));
@@ -211,6 +290,7 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
     max: latencies.at(-1) ?? 0,
     doubleHolds: dbl[0].n,
     holdsInDb: total[0].n - before[0].n,
+    cpu,
   };
 }
 
@@ -243,12 +323,14 @@ console.log(
 );
 const results: Result[] = [];
 try {
-  const rawCeiling = await httpCeiling(adminUrl, template, true);
-  const apiCeiling = await httpCeiling(adminUrl, template, false);
-  console.log(
-    `HTTP ceilings with the same clients: bare node:http ${rawCeiling.toFixed(0)} req/s; our API's GET /health ${apiCeiling.toFixed(0)} req/s (no database, no auth)`,
-  );
-  for (const strategy of ['batched', 'naive-baseline'] as const) {
+  if (!ONLY) {
+    const rawCeiling = await httpCeiling(adminUrl, template, true);
+    const apiCeiling = await httpCeiling(adminUrl, template, false);
+    console.log(
+      `HTTP ceilings with the same clients: bare node:http ${rawCeiling.toFixed(0)} req/s; our API's GET /health ${apiCeiling.toFixed(0)} req/s (no database, no auth)`,
+    );
+  }
+  for (const strategy of ONLY ? [ONLY] : (['batched', 'naive-baseline'] as const)) {
     const r = await runStrategy(adminUrl, template, strategy);
     results.push(r);
     console.log(
@@ -256,11 +338,19 @@ try {
         `p50 ${r.p50.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  ` +
         `409s ${JSON.stringify(r.refused)}  errors ${r.errors}  double holds ${r.doubleHolds}  (holds in DB ${r.holdsInDb}, answered 201 ${r.held})`,
     );
+    const perAttempt = (share: number) => ((share * r.seconds * 1000) / Math.max(1, r.attempts)).toFixed(2);
+    console.log(
+      `${''.padEnd(15)} CPU ms per attempt: load generator ${perAttempt(r.cpu.generator)}, API ${perAttempt(r.cpu.api)}, PostgreSQL ${perAttempt(r.cpu.postgres)}`,
+    );
+    console.log(
+      `${''.padEnd(15)} CPU (cores busy): load generator ${r.cpu.generator.toFixed(2)}, API ${r.cpu.api.toFixed(2)}, PostgreSQL ${r.cpu.postgres.toFixed(2)}; whole machine ${r.cpu.machine.toFixed(2)} of ${cpus().length}`,
+    );
   }
 } finally {
   await stopPg?.();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
+if (ONLY) process.exit(results.some((r) => r.doubleHolds > 0) ? 1 : 0);
 const [ours, naive] = results as [Result, Result];
 const ratio = (a: number, b: number) => (b === 0 ? Infinity : a / b);
 console.log(
