@@ -15,15 +15,23 @@ export function createPool(connectionString: string, max: number): Db {
   return pool;
 }
 
+export interface TransactionOptions {
+  isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+  /** `off` only for ephemeral writes (holds): a crash may lose the last few ms of them, never order. */
+  synchronousCommit?: 'off';
+}
+
 /** Runs `work` in one transaction; whoever needs atomicity calls this and passes the client down. */
 export async function withTransaction<T>(
   pool: Db,
   work: (client: pg.PoolClient) => Promise<T>,
-  isolation: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE' = 'READ COMMITTED',
+  options: TransactionOptions = {},
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+    // One round trip to open, whatever the options.
+    const setup = options.synchronousCommit === 'off' ? '; SET LOCAL synchronous_commit = off' : '';
+    await client.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? 'READ COMMITTED'}${setup}`);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

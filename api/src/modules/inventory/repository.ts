@@ -6,7 +6,7 @@
 import pg from 'pg';
 
 const { escapeLiteral } = pg;
-import type { Db, Queryable } from '../../infra/db.js';
+import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
 
 export interface EventForSale {
   status: string;
@@ -160,19 +160,8 @@ export const inventoryRepository = {
    * clients were never told about or will retry; seats stay consistent because the WAL still orders
    * commits. Reservations, cancels and payments keep the durable default.
    */
-  async withHoldTransaction<T>(pool: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  withHoldTransaction<T>(pool: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(pool, work, { synchronousCommit: 'off' });
   },
 
   /**
