@@ -43,6 +43,13 @@ export const ListQuery = {
 export const Page = <T extends TSchema>(item: T, title?: string) =>
   Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) }, title ? { title } : {});
 
+/** A page from rows fetched with limit + 1: the extra row only says that there is a next page. */
+export function pageOf<R, T>(rows: R[], limit: number, map: (r: R) => T, keyOf: (r: R) => unknown[]) {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { data: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}
+
 /** Opaque cursors: base64url of the sort key of the last row. */
 export function encodeCursor(parts: unknown[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
-import { ADMIN_PROBLEMS, AUTH_PROBLEMS, ListQuery, Page, StrictObject, Uuid, decodeCursor, encodeCursor, problems } from '../../schemas.js';
+import { ADMIN_PROBLEMS, AUTH_PROBLEMS, ListQuery, Page, StrictObject, Uuid, decodeCursor, pageOf, problems } from '../../schemas.js';
 import {
   ApiKey,
   CreateApiKeyBody,
@@ -134,12 +134,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ service: AuthService }> = a
     async (request) => {
       const limit = request.query.limit ?? 50;
       const rows = await service.listApiKeys(limit + 1, decodeCursor<[string, string]>(request.query.cursor, 2));
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        data: page.map(toPublicApiKey),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
-      };
+      return pageOf(rows, limit, toPublicApiKey, (k) => [k.created_at.toISOString(), k.id]);
     },
   );
 

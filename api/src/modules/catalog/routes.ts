@@ -3,7 +3,7 @@ import type { FastifyError } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import { validationErrors } from '../../plugins/errors.js';
-import { ADMIN_PROBLEMS, ListQuery, Page, StrictObject, Uuid, decodeCursor, encodeCursor, problems } from '../../schemas.js';
+import { ADMIN_PROBLEMS, ListQuery, Page, StrictObject, Uuid, decodeCursor, encodeCursor, pageOf, problems } from '../../schemas.js';
 import {
   CreateEventBody,
   CreateKeywordMappingBody,
@@ -26,13 +26,6 @@ import { toPublicEvent, toPublicKeywordMapping, toPublicNews, toPublicSeatLayout
 const admin = [{ bearer: [] }];
 const EventParams = StrictObject({ eventId: Uuid() });
 const NoContent = Type.Null({ description: 'Deleted' });
-
-/** A page from rows fetched with limit + 1: the extra row only says that there is a next page. */
-function pageOf<R, T>(rows: R[], limit: number, map: (r: R) => T, keyOf: (r: R) => unknown[]) {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { data: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
-}
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService }> = async (app, { service }) => {
   for (const schema of [SeatLayout, TicketType, Event, EventDetail, News, KeywordMapping]) app.addSchema(schema);
