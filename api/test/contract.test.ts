@@ -64,3 +64,26 @@ describe('the published contract', () => {
     }
   });
 });
+
+describe('every admin route checks the role', () => {
+  it('answers 403 FORBIDDEN to a signed-in user and 401 to no one, before reading the request', async () => {
+    const { createTestApp, registerUser, bearer } = await import('../../test/harness/app.js');
+    const t = await createTestApp({ state: 'memory' });
+    try {
+      const user = await registerUser(t.app);
+      const adminOnly = operations.filter(([, op]) => '403' in op.responses && op.responses['403'] !== undefined);
+      expect(adminOnly.length).toBeGreaterThan(15);
+      for (const [name] of adminOnly) {
+        const [method, path] = name.split(' ') as [string, string];
+        const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+        const payload = method === 'GET' || method === 'DELETE' ? undefined : {};
+        const asUser = await t.app.inject({ method: method as 'GET', url, headers: bearer(user.token), payload });
+        expect([name, asUser.statusCode, asUser.json().code]).toEqual([name, 403, 'FORBIDDEN']);
+        const anonymous = await t.app.inject({ method: method as 'GET', url, payload });
+        expect([name, anonymous.statusCode]).toEqual([name, 401]);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
