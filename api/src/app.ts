@@ -14,7 +14,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { openapiDocument } from './openapi.js';
 import { authPlugin } from './modules/auth/plugin.js';
 import { authRoutes } from './modules/auth/routes.js';
-import { createAuthService } from './modules/auth/service.js';
+import { createAuthService, type AuthService } from './modules/auth/service.js';
 import { opsRoutes } from './modules/ops/routes.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import { createCatalogService } from './modules/catalog/service.js';
@@ -31,6 +31,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Benchmark only (loadtest/bench-holds.ts): `naive-baseline` to measure against. Never set in production. */
   holdStrategy?: HoldStrategy;
+  /** The process's auth service, when start-up and the realtime channel share it; made here otherwise. */
+  authService?: AuthService;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -103,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onRequest', app.rateLimit());
   }
 
-  const authService = createAuthService(config, db);
+  const authService = deps.authService ?? createAuthService(config, db);
   await app.register(authPlugin, { service: authService });
   await app.register(idempotencyPlugin, { shared });
 

@@ -47,9 +47,10 @@ if (shared.kind === 'memory') {
   log.info('Redis connected: queue, fan-out, idempotency and rate limits are shared across instances');
 }
 
-const app = await buildApp({ config, db, shared, logger: logOptions });
-await prepareDatabase(config, db, log);
+// One auth service for the process: the API, start-up and the realtime channel share its token cache.
 const authService = createAuthService(config, db);
+const app = await buildApp({ config, db, shared, logger: logOptions, authService });
+await prepareDatabase(config, db, authService, log);
 
 await app.listen({ host: config.HOST, port: config.PORT });
 const realtime = await startRealtimeServer({ host: config.HOST, port: config.REALTIME_PORT, shared, verifyToken: authService.verifyToken });

@@ -75,15 +75,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   );
   const db = createPool(databaseUrl, config.DATABASE_POOL_MAX);
   const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX);
-  const app = await buildApp({ config, db, shared, logger: false });
+  const authService = createAuthService(config, db);
+  const app = await buildApp({ config, db, shared, logger: false, authService });
   let baseUrl = '';
   let realtime: RealtimeServer | undefined;
   if (options.listen) {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const auth = createAuthService(config, db);
-    realtime = await startRealtimeServer({ host: '127.0.0.1', port: 0, shared, verifyToken: auth.verifyToken });
+    realtime = await startRealtimeServer({ host: '127.0.0.1', port: 0, shared, verifyToken: authService.verifyToken });
     forwardRealtimeUpgrades(app.server, realtime.port);
   } else {
     await app.ready();

@@ -10,7 +10,8 @@ declare module 'fastify' {
     idempotent?: boolean;
   }
   interface FastifyRequest {
-    idempotencyKey: string | null;
+    /** The claimed key and the request's fingerprint, while this request owns the key. */
+    idempotencyClaim: { storeKey: string; fingerprint: string } | null;
   }
 }
 
@@ -40,7 +41,7 @@ const fingerprintOf = (request: FastifyRequest) =>
 export const idempotencyPlugin = fp(
   async (app: FastifyInstance, opts: { shared: SharedState }) => {
     const { shared } = opts;
-    app.decorateRequest('idempotencyKey', null);
+    app.decorateRequest('idempotencyClaim', null);
 
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
       if (!request.routeOptions.config.idempotent) return;
@@ -51,9 +52,9 @@ export const idempotencyPlugin = fp(
       }
       const storeKey = `idem:${request.principal?.userId ?? 'anonymous'}:${request.routeOptions.url}:${key}`;
       const fingerprint = fingerprintOf(request);
-      const claim: Stored = { state: 'in_flight', fingerprint };
-      if (await shared.setIfAbsent(storeKey, JSON.stringify(claim), IN_FLIGHT_TTL_MS)) {
-        request.idempotencyKey = storeKey;
+      const inFlight: Stored = { state: 'in_flight', fingerprint };
+      if (await shared.setIfAbsent(storeKey, JSON.stringify(inFlight), IN_FLIGHT_TTL_MS)) {
+        request.idempotencyClaim = { storeKey, fingerprint };
         return;
       }
       const raw = await shared.get(storeKey);
@@ -74,16 +75,17 @@ export const idempotencyPlugin = fp(
     });
 
     app.addHook('onSend', async (request, reply, payload) => {
-      const storeKey = request.idempotencyKey;
-      if (!storeKey) return payload;
-      request.idempotencyKey = null;
+      const claim = request.idempotencyClaim;
+      if (!claim) return payload;
+      request.idempotencyClaim = null;
+      const { storeKey, fingerprint } = claim;
       if (reply.statusCode >= 500 || typeof payload !== 'string') {
         await shared.del(storeKey);
         return payload;
       }
       const done: Stored = {
         state: 'done',
-        fingerprint: fingerprintOf(request),
+        fingerprint,
         status: reply.statusCode,
         contentType: String(reply.getHeader('content-type') ?? 'application/json'),
         body: payload,
@@ -94,7 +96,7 @@ export const idempotencyPlugin = fp(
 
     // A request that dies before answering frees its key.
     app.addHook('onRequestAbort', async (request) => {
-      if (request.idempotencyKey) await shared.del(request.idempotencyKey);
+      if (request.idempotencyClaim) await shared.del(request.idempotencyClaim.storeKey);
     });
   },
   { name: 'idempotency', dependencies: ['errors'] },

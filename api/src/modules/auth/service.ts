@@ -67,7 +67,8 @@ export function createAuthService(config: Config, db: Db) {
     .map((s) => s.trim())
     .filter(Boolean);
   // Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
-  const dummyHash = argon2Hash('not-a-real-password-0000');
+  // Made on first need, not at construction: hashing costs tens of milliseconds of start-up.
+  let dummyHash: Promise<string> | undefined;
 
   async function issueToken(user: Pick<UserRow, 'id' | 'email' | 'role'>): Promise<string> {
     return new SignJWT({ email: user.email, role: user.role })
@@ -119,7 +120,10 @@ export function createAuthService(config: Config, db: Db) {
 
     async login(input: { email: string; password: string }) {
       const user = await repo.findUserByEmail(db, input.email);
-      const ok = await argon2Verify(user?.password_hash ?? (await dummyHash), input.password).catch(() => false);
+      const ok = await argon2Verify(
+        user?.password_hash ?? (await (dummyHash ??= argon2Hash('not-a-real-password-0000'))),
+        input.password,
+      ).catch(() => false);
       if (!user || !user.password_hash || !ok) throw new AppError('INVALID_CREDENTIALS');
       return session(user);
     },
