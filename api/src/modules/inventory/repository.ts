@@ -106,9 +106,16 @@ const literal = {
     if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
     return String(n);
   },
+  ints(ns: number[]): string {
+    for (const n of ns) if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+    return `'{${ns.join(',')}}'::int[]`;
+  },
 };
 
 const sql = {
+  /** THE statement that moves an event's seat version (see seat-changes.ts). */
+  bumpSeatVersion: (eventId: string, count: string) =>
+    `UPDATE ticket.events SET seat_version = seat_version + ${count} WHERE id = ${eventId} RETURNING seat_version`,
   lockBuyersForEvent: (eventId: string, userIds: string) => `
     SELECT e.status, e.currency,
       (SELECT count(pg_advisory_xact_lock(k))
@@ -128,12 +135,50 @@ const sql = {
     FROM unnest(${userIds}) AS u(id)`,
 };
 
+// The write of a hold batch ($1 event, $2 TTL seconds, $3 hold ids, $4/$5 seat ids and their hold
+// ids, $6 buyers, $7/$8/$9 general-admission items, $10/$11 seats and ticket types it must change).
+const WRITE_HOLDS = `-- A hold starts when it is written, after its seats were locked (not at BEGIN, which may be
+       -- long before under contention), so its full TTL and its lifetime in the table are real.
+       WITH at AS MATERIALIZED (SELECT clock_timestamp() AS created, clock_timestamp() + make_interval(secs => $2) AS expires),
+       pairs AS (SELECT * FROM unnest($4::uuid[], $5::uuid[]) AS p(seat_id, hold_id)),
+       h AS (
+         INSERT INTO ticket.holds (id, event_id, user_id, expires_at, created_at, seat_ids)
+         SELECT x.id, $1, x.user_id, at.expires, at.created,
+                ARRAY(SELECT p.seat_id FROM pairs p WHERE p.hold_id = x.id ORDER BY p.seat_id)
+         FROM unnest($3::uuid[], $6::uuid[]) AS x(id, user_id), at
+         RETURNING 1
+       ),
+       s AS (
+         UPDATE ticket.seats s
+            SET status = 'held', hold_id = p.hold_id, hold_expires_at = (SELECT expires FROM at), updated_at = now()
+           FROM pairs p
+          WHERE s.id = p.seat_id AND s.event_id = $1 AND ${SEAT_IS_FREE}
+         RETURNING 1
+       ),
+       i AS (
+         INSERT INTO ticket.hold_items (hold_id, ticket_type_id, quantity)
+         SELECT * FROM unnest($7::uuid[], $8::uuid[], $9::int[])
+         RETURNING 1
+       ),
+       t AS (
+         UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity - d.quantity
+           FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity
+                   FROM unnest($8::uuid[], $9::int[]) AS u(ticket_type_id, quantity) GROUP BY 1) d
+          WHERE t.id = d.ticket_type_id AND t.event_id = $1 AND t.available_quantity >= d.quantity
+         RETURNING 1
+       )
+       SELECT ticket.assert_hold_batch(
+                (SELECT count(*) FROM s) = $10 AND (SELECT count(*) FROM t) = $11,
+                format('wrote %s of %s seats and %s of %s ticket types', (SELECT count(*) FROM s), $10, (SELECT count(*) FROM t), $11)),
+              (SELECT expires FROM at) AS expires_at, (SELECT created FROM at) AS created_at`;
+
 /**
- * The statements of `openHoldBatch`, prepared once per connection (SQL PREPARE) and run by EXECUTE
- * inside its simple-query round trip: the plans are kept, where plain statements were parsed and
- * planned again for every batch (a third of PostgreSQL's time in a perf profile of bench:holds).
+ * The statements of `openHoldBatch` and `writeHoldsAndCommit`, prepared once per connection (SQL
+ * PREPARE) and run by EXECUTE inside their simple-query round trips: the plans are kept, where plain
+ * statements were parsed and planned again for every batch (a third of PostgreSQL's time in a perf
+ * profile of bench:holds).
  */
-const PREPARE_OPEN_HOLD_BATCH = [
+const PREPARE_HOLD_BATCH = [
   `PREPARE inventory_lock_buyers(uuid, uuid[]) AS ${sql.lockBuyersForEvent('$1', '$2')}`,
   `PREPARE inventory_count_tickets(uuid, uuid[]) AS ${sql.countTicketsByUser('$1', '$2')}`,
   `PREPARE inventory_lock_seats(uuid, uuid[]) AS
@@ -143,6 +188,8 @@ const PREPARE_OPEN_HOLD_BATCH = [
   `PREPARE inventory_lock_ticket_types(uuid, uuid[]) AS
      SELECT id, name, kind, price, available_quantity FROM ticket.ticket_types
       WHERE id = ANY($2) AND event_id = $1 ORDER BY id FOR UPDATE`,
+  `PREPARE inventory_write_holds(uuid, int, uuid[], uuid[], uuid[], uuid[], uuid[], uuid[], int[], int, int) AS
+     ${WRITE_HOLDS}`,
 ].join(';\n');
 const preparedForHolds = new WeakSet<pg.PoolClient>();
 
@@ -198,7 +245,7 @@ export const inventoryRepository = {
   ): Promise<{ event: EventForSale | undefined; tickets: Map<string, number>; seats: LockedSeatRow[]; ticketTypes: TicketTypeRow[] }> {
     if (!preparedForHolds.has(client)) {
       // Once per connection, outside any transaction (prepared statements live as long as the session).
-      await client.query(PREPARE_OPEN_HOLD_BATCH);
+      await client.query(PREPARE_HOLD_BATCH);
       preparedForHolds.add(client);
     }
     const eventId = literal.uuid(input.eventId);
@@ -226,71 +273,47 @@ export const inventoryRepository = {
   },
 
   /**
-   * Writes a batch of granted holds in one statement: the hold rows, ONE set-based UPDATE that takes
-   * all their seats (guarded again by the free condition), the general-admission items and the
-   * counters. Returns how many seats and ticket types it changed, for the caller's all-or-none check.
+   * Writes a batch of granted holds, bumps the seat version and commits, in ONE round trip (a
+   * simple query of EXECUTE, the bump and COMMIT). The write is one statement: the hold rows, ONE
+   * set-based UPDATE that takes all their seats (guarded again by the free condition), the
+   * general-admission items and the counters; it raises unless it changed exactly the expected seats
+   * and ticket types (all or none: every row was locked and checked before, so a mismatch is a bug),
+   * and an error there skips the bump and COMMIT (the caller rolls back).
    */
-  async insertHolds(
-    db: Queryable,
+  async writeHoldsAndCommit(
+    client: pg.PoolClient,
     input: {
       eventId: string;
       ttlSeconds: number;
       holds: Array<{ id: string; userId: string }>;
       seats: Array<{ seatId: string; holdId: string }>;
       items: Array<{ holdId: string; ticketTypeId: string; quantity: number }>;
+      /** Seat changes to version (one per hold with seats). */
+      seatChanges: number;
     },
-  ): Promise<{ seats: number; ticketTypes: number; expires_at: Date; created_at: Date }> {
-    // Named, so each connection parses and plans it once: planning this statement was a large part
-    // of PostgreSQL's time per batch (perf profile, bench:holds).
-    const { rows } = await db.query({
-      name: 'inventory.insert-holds',
-      text: `-- A hold starts when it is written, after its seats were locked (not at BEGIN, which may be
-       -- long before under contention), so its full TTL and its lifetime in the table are real.
-       WITH at AS MATERIALIZED (SELECT clock_timestamp() AS created, clock_timestamp() + make_interval(secs => $2) AS expires),
-       pairs AS (SELECT * FROM unnest($4::uuid[], $5::uuid[]) AS p(seat_id, hold_id)),
-       h AS (
-         INSERT INTO ticket.holds (id, event_id, user_id, expires_at, created_at, seat_ids)
-         SELECT x.id, $1, x.user_id, at.expires, at.created,
-                ARRAY(SELECT p.seat_id FROM pairs p WHERE p.hold_id = x.id ORDER BY p.seat_id)
-         FROM unnest($3::uuid[], $6::uuid[]) AS x(id, user_id), at
-         RETURNING 1
-       ),
-       s AS (
-         UPDATE ticket.seats s
-            SET status = 'held', hold_id = p.hold_id, hold_expires_at = (SELECT expires FROM at), updated_at = now()
-           FROM pairs p
-          WHERE s.id = p.seat_id AND s.event_id = $1 AND ${SEAT_IS_FREE}
-         RETURNING 1
-       ),
-       i AS (
-         INSERT INTO ticket.hold_items (hold_id, ticket_type_id, quantity)
-         SELECT * FROM unnest($7::uuid[], $8::uuid[], $9::int[])
-         RETURNING 1
-       ),
-       t AS (
-         UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity - d.quantity
-           FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity
-                   FROM unnest($8::uuid[], $9::int[]) AS u(ticket_type_id, quantity) GROUP BY 1) d
-          WHERE t.id = d.ticket_type_id AND t.event_id = $1 AND t.available_quantity >= d.quantity
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM s)::int AS seats, (SELECT count(*) FROM t)::int AS ticket_types,
-              (SELECT count(*) FROM h)::int AS holds, (SELECT count(*) FROM i)::int AS items,
-              (SELECT expires FROM at) AS expires_at, (SELECT created FROM at) AS created_at`,
-      values: [
-        input.eventId,
-        input.ttlSeconds,
-        input.holds.map((h) => h.id),
-        input.seats.map((s) => s.seatId),
-        input.seats.map((s) => s.holdId),
-        input.holds.map((h) => h.userId),
-        input.items.map((i) => i.holdId),
-        input.items.map((i) => i.ticketTypeId),
-        input.items.map((i) => i.quantity),
-      ],
-    });
-    const r = rows[0];
-    return { seats: r.seats, ticketTypes: r.ticket_types, expires_at: r.expires_at, created_at: r.created_at };
+  ): Promise<{ expires_at: Date; created_at: Date; seatVersion: number | undefined }> {
+    const eventId = literal.uuid(input.eventId);
+    const typeIds = input.items.map((i) => i.ticketTypeId);
+    const args = [
+      eventId,
+      literal.int(input.ttlSeconds),
+      literal.uuids(input.holds.map((h) => h.id)),
+      literal.uuids(input.seats.map((x) => x.seatId)),
+      literal.uuids(input.seats.map((x) => x.holdId)),
+      literal.uuids(input.holds.map((h) => h.userId)),
+      literal.uuids(input.items.map((i) => i.holdId)),
+      literal.uuids(typeIds),
+      literal.ints(input.items.map((i) => i.quantity)),
+      literal.int(input.seats.length),
+      literal.int(new Set(typeIds).size),
+    ];
+    const statements = [`EXECUTE inventory_write_holds(${args.join(', ')})`];
+    if (input.seatChanges > 0) statements.push(sql.bumpSeatVersion(eventId, literal.int(input.seatChanges)));
+    statements.push('COMMIT');
+    const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
+    const written = results[0]!.rows[0] as { expires_at: Date; created_at: Date };
+    const bumped = input.seatChanges > 0 ? (results[1]!.rows[0] as { seat_version: number }).seat_version : undefined;
+    return { expires_at: written.expires_at, created_at: written.created_at, seatVersion: bumped };
   },
 
   /** Bench baseline only: one hold row. */
@@ -327,10 +350,7 @@ export const inventoryRepository = {
    * Callers run it last before COMMIT, because it locks the event row until then.
    */
   async bumpSeatVersion(db: Queryable, eventId: string, count: number): Promise<number> {
-    const { rows } = await db.query<{ seat_version: number }>(
-      'UPDATE ticket.events SET seat_version = seat_version + $2 WHERE id = $1 RETURNING seat_version',
-      [eventId, count],
-    );
+    const { rows } = await db.query<{ seat_version: number }>(sql.bumpSeatVersion('$1', '$2'), [eventId, count]);
     return rows[0]!.seat_version;
   },
 
@@ -341,8 +361,7 @@ export const inventoryRepository = {
       return undefined;
     }
     const results = (await client.query(
-      `UPDATE ticket.events SET seat_version = seat_version + ${literal.int(count)} WHERE id = ${literal.uuid(eventId)} RETURNING seat_version;
-       COMMIT`,
+      `${sql.bumpSeatVersion(literal.uuid(eventId), literal.int(count))};\nCOMMIT`,
     )) as unknown as pg.QueryResult<{ seat_version: number }>[];
     return results[0]!.rows[0]!.seat_version;
   },
@@ -399,11 +418,18 @@ export const inventoryRepository = {
     ]);
   },
 
-  /** Frees the seats these holds still hold (a seat taken over after expiry is left alone). */
+  /**
+   * Frees the seats these holds still hold (a seat taken over after expiry is left alone). The
+   * seats are looked up by id from the holds' seat lists (ARRAY(...), so the plan is primary-key
+   * lookups: seats have no index on hold_id, see the seats_hot_updates migration).
+   */
   async releaseHeldSeats(db: Queryable, holdIds: string[]): Promise<ReleasedSeat[]> {
     const { rows } = await db.query<ReleasedSeat>(
       `UPDATE ticket.seats s SET status = 'available', hold_id = NULL, hold_expires_at = NULL, updated_at = now()
-         FROM (SELECT id, hold_id FROM ticket.seats WHERE hold_id = ANY($1::uuid[]) ORDER BY id FOR UPDATE) old
+         FROM (SELECT id, hold_id FROM ticket.seats
+                WHERE id = ANY(ARRAY(SELECT unnest(h.seat_ids) FROM ticket.holds h WHERE h.id = ANY($1::uuid[])))
+                  AND hold_id = ANY($1::uuid[])
+                ORDER BY id FOR UPDATE) old
         WHERE s.id = old.id
        RETURNING s.id, s.event_id, old.hold_id AS owner_id`,
       [holdIds],
@@ -451,7 +477,10 @@ export const inventoryRepository = {
     const { rows } = await db.query<{ id: string }>(
       `WITH moved AS (
          UPDATE ticket.seats s SET status = 'reserved', reservation_id = $2, hold_id = NULL, hold_expires_at = NULL, updated_at = now()
-           FROM (SELECT id FROM ticket.seats WHERE hold_id = $1 AND status = 'held' ORDER BY id FOR UPDATE) old
+           FROM (SELECT id FROM ticket.seats
+                  WHERE id = ANY((SELECT h.seat_ids FROM ticket.holds h WHERE h.id = $1)::uuid[])
+                    AND hold_id = $1 AND status = 'held'
+                  ORDER BY id FOR UPDATE) old
           WHERE s.id = old.id
          RETURNING s.id, s.ticket_type_id, s.price
        ),
@@ -523,7 +552,10 @@ export const inventoryRepository = {
   async releaseReservedSeats(db: Queryable, reservationIds: string[]): Promise<ReleasedSeat[]> {
     const { rows } = await db.query<ReleasedSeat>(
       `UPDATE ticket.seats s SET status = 'available', reservation_id = NULL, updated_at = now()
-         FROM (SELECT id, reservation_id FROM ticket.seats WHERE reservation_id = ANY($1::uuid[]) AND status = 'reserved'
+         FROM (SELECT id, reservation_id FROM ticket.seats
+                WHERE id = ANY(ARRAY(SELECT ri.seat_id FROM ticket.reservation_items ri
+                                      WHERE ri.reservation_id = ANY($1::uuid[]) AND ri.seat_id IS NOT NULL))
+                  AND reservation_id = ANY($1::uuid[]) AND status = 'reserved'
                 ORDER BY id FOR UPDATE) old
         WHERE s.id = old.id
        RETURNING s.id, s.event_id, old.reservation_id AS owner_id`,

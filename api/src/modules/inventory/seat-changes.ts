@@ -19,6 +19,8 @@ export interface VersionedSeatChange extends SeatChange {
  * it bumps the event's seat version once per change (so clients can spot gaps) and returns the
  * versions, which the caller publishes after COMMIT with `publishSeatChanges`.
  * Running last keeps the event-row lock (which serialises every change of the event) short.
+ * (Hold batches run the same bump statement, `sql.bumpSeatVersion` in the repository, inside their
+ * write round trip: see `writeHoldsAndCommit` and `versionSeatChanges`.)
  */
 export async function recordSeatChanges(
   client: Queryable,
@@ -33,9 +35,17 @@ export async function recordSeatChanges(
     : real.length > 0
       ? await repo.bumpSeatVersion(client, eventId, real.length)
       : undefined;
+  return versionSeatChanges(eventId, real, last);
+}
+
+/**
+ * Numbers changes after a bump of `changes.length` that ended at version `last`. The hold batch
+ * sends the same bump statement inside its write round trip and numbers its changes with this.
+ */
+export function versionSeatChanges(eventId: string, changes: SeatChange[], last: number | undefined): VersionedSeatChange[] {
   if (last === undefined) return [];
-  const first = last - real.length + 1;
-  return real.map((c, i) => ({ eventId, type: c.type, seatIds: c.seatIds, version: first + i }));
+  const first = last - changes.length + 1;
+  return changes.map((c, i) => ({ eventId, type: c.type, seatIds: c.seatIds, version: first + i }));
 }
 
 /** Single-change form of `recordSeatChanges`; returns the new version (undefined if no seats). */

@@ -4,17 +4,9 @@ import type { Config } from '../../config.js';
 import { withTransaction, type Db } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
-import { HoldBatcher } from './hold-batcher.js';
-import {
-  inventoryRepository as repo,
-  type HoldRow,
-  type LockedSeatRow,
-  type ReleasedSeat,
-  type ReservationRow,
-  type SeatRow,
-  type TicketTypeRow,
-} from './repository.js';
-import { publishSeatChanges, recordSeatChange, recordSeatChanges, type SeatChange, type VersionedSeatChange } from './seat-changes.js';
+import { createBatchedHolds, isRetryable, limitExceeded } from './hold-batches.js';
+import { inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow, type SeatRow } from './repository.js';
+import { publishSeatChanges, recordSeatChange, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
 
 /**
  * How holds take seats. `batched` (the default and the only production strategy) groups concurrent
@@ -23,46 +15,9 @@ import { publishSeatChanges, recordSeatChange, recordSeatChanges, type SeatChang
  */
 export type HoldStrategy = 'batched' | 'naive-baseline';
 
-export interface HoldRequest {
-  userId: string;
-  eventId: string;
-  seatIds?: string[];
-  items?: Array<{ ticketTypeId: string; quantity: number }>;
-}
+import { sum, toSeatView, type HoldRequest, type HoldView } from './views.js';
 
-export interface SeatView {
-  id: string;
-  section: string;
-  row: string;
-  number: number;
-  label: string;
-  price: number;
-  ticketTypeId: string | null;
-}
-
-export interface HoldView {
-  id: string;
-  eventId: string;
-  status: 'active' | 'converted' | 'released' | 'expired';
-  seats: SeatView[];
-  items: Array<{ ticketTypeId: string; name: string; quantity: number; unitPrice: number }>;
-  totalAmount: number;
-  currency: string;
-  expiresAt: string;
-  createdAt: string;
-}
-
-const toSeatView = (s: SeatRow): SeatView => ({
-  id: s.id,
-  section: s.section,
-  row: s.row_label,
-  number: s.seat_number,
-  label: s.label,
-  price: s.price,
-  ticketTypeId: s.ticket_type_id,
-});
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+export type { HoldRequest, HoldView, SeatView } from './views.js';
 
 function toHoldView(h: HoldRow): HoldView {
   const seats = h.seats.map(toSeatView);
@@ -115,16 +70,6 @@ function reservationNumber(now = new Date()): string {
   return `TK-${day}-${tail}`;
 }
 
-// Deadlocks should not happen given the lock order, serialization failures cannot at READ
-// COMMITTED; both are retried anyway, because a retry is always the right answer to them.
-const RETRYABLE = new Set(['40P01', '40001']);
-const isRetryable = (err: unknown) => RETRYABLE.has((err as { code?: string }).code ?? '');
-
-const HOLD_BATCH_MAX = 64;
-// One batch in flight per event: measured against 2 and 3 lanes (bench:holds, quiet machine), one
-// lane gave the most holds/s and the least PostgreSQL CPU per attempt (0.24 ms against 0.30 and
-// 0.39): twice the holds per batch, and no second batch waiting on the first one's seat locks.
-const HOLD_LANES_PER_EVENT = 1;
 const SWEEP_BATCH = 500;
 
 export function createInventoryService(deps: {
@@ -139,6 +84,13 @@ export function createInventoryService(deps: {
   const publish = (changes: VersionedSeatChange[]) =>
     publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
 
+  const batchedHolds = createBatchedHolds({
+    config: { HOLD_TTL_SECONDS: config.HOLD_TTL_SECONDS, MAX_TICKETS_PER_USER: config.MAX_TICKETS_PER_USER },
+    db,
+    publish,
+    log,
+  });
+
   /** A transaction whose result is published after COMMIT; deadlocks are retried. */
   async function changeSeats<T>(work: (client: pg.PoolClient) => Promise<{ result: T; changes: VersionedSeatChange[] }>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -152,139 +104,6 @@ export function createInventoryService(deps: {
     }
   }
 
-  // ---------------------------------------------------------------- holds, batched
-
-  /**
-   * One transaction for a batch of holds on one event, in three round trips (open and lock; write;
-   * bump and commit); each request gets its own outcome.
-   */
-  async function holdBatchOnce(eventId: string, reqs: HoldRequest[]): Promise<Array<HoldView | AppError>> {
-    const client = await db.connect();
-    let inTransaction = false;
-    let outcomes: Array<HoldView | AppError | undefined>;
-    let changes: VersionedSeatChange[];
-    try {
-      const users = [...new Set(reqs.map((r) => r.userId))];
-      const seatIds = [...new Set(reqs.flatMap((r) => r.seatIds ?? []))];
-      const typeIds = [...new Set(reqs.flatMap((r) => (r.items ?? []).map((i) => i.ticketTypeId)))];
-      inTransaction = true;
-      const opened = await repo.openHoldBatch(client, { eventId, userIds: users, seatIds, ticketTypeIds: typeIds });
-      const event = opened.event;
-      if (!event || event.status !== 'on_sale') {
-        await repo.rollback(client);
-        inTransaction = false;
-        return reqs.map(() =>
-          event
-            ? new AppError('EVENT_NOT_ON_SALE', `The event is ${event.status.replace('_', ' ')}`)
-            : new AppError('EVENT_NOT_FOUND', `No event ${eventId}`),
-        );
-      }
-      const tickets = opened.tickets;
-      const seats = new Map<string, LockedSeatRow>(opened.seats.map((s) => [s.id, s]));
-      const types = new Map<string, TicketTypeRow>(opened.ticketTypes.map((t) => [t.id, t]));
-      const left = new Map([...types.values()].map((t) => [t.id, t.available_quantity]));
-      const takenHere = new Set<string>();
-
-      // Decide in arrival order on the locked rows; earlier requests in the batch win a shared seat.
-      const granted: Array<{ index: number; id: string; req: HoldRequest }> = [];
-      outcomes = reqs.map((req, index) => {
-        const have = tickets.get(req.userId) ?? 0;
-        if (req.seatIds) {
-          const unknown = req.seatIds.filter((id) => !seats.has(id) || seats.get(id)!.ticket_type_id === null);
-          if (unknown.length) return new AppError('SEAT_NOT_FOUND', 'These seats are not on sale for this event', { seatIds: unknown });
-          if (have + req.seatIds.length > config.MAX_TICKETS_PER_USER) return limitExceeded(have);
-          const taken = req.seatIds.filter((id) => !seats.get(id)!.free || takenHere.has(id));
-          if (taken.length) return new AppError('SEAT_UNAVAILABLE', 'Some seats are taken; nothing was held', { seatIds: taken });
-          req.seatIds.forEach((id) => takenHere.add(id));
-        } else {
-          const items = req.items!;
-          const bad = items.find((i) => types.get(i.ticketTypeId)?.kind !== 'general');
-          if (bad) {
-            return types.has(bad.ticketTypeId)
-              ? new AppError('VALIDATION_FAILED', 'Seated ticket types are held by seatIds', {
-                  errors: [{ path: '/body/items', message: `${bad.ticketTypeId} is a seated ticket type` }],
-                })
-              : new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${bad.ticketTypeId} for this event`);
-          }
-          const want = sum(items.map((i) => i.quantity));
-          if (have + want > config.MAX_TICKETS_PER_USER) return limitExceeded(have);
-          const short = items.find((i) => left.get(i.ticketTypeId)! < i.quantity);
-          if (short) return new AppError('SOLD_OUT', `Only ${left.get(short.ticketTypeId)} left of ${types.get(short.ticketTypeId)!.name}`);
-          items.forEach((i) => left.set(i.ticketTypeId, left.get(i.ticketTypeId)! - i.quantity));
-        }
-        tickets.set(req.userId, have + (req.seatIds?.length ?? sum(req.items!.map((i) => i.quantity))));
-        granted.push({ index, id: randomUUID(), req });
-        return undefined;
-      });
-
-      if (granted.length > 0) {
-        const seatPairs = granted.flatMap((g) => (g.req.seatIds ?? []).map((seatId) => ({ seatId, holdId: g.id })));
-        const items = granted.flatMap((g) => (g.req.items ?? []).map((i) => ({ holdId: g.id, ...i })));
-        const written = await repo.insertHolds(client, {
-          eventId,
-          ttlSeconds: config.HOLD_TTL_SECONDS,
-          holds: granted.map((g) => ({ id: g.id, userId: g.req.userId })),
-          seats: seatPairs,
-          items,
-        });
-        // All or none: every seat and counter was locked and checked above; a mismatch means a bug.
-        if (written.seats !== seatPairs.length || written.ticketTypes !== new Set(items.map((i) => i.ticketTypeId)).size) {
-          throw new Error(`hold batch wrote ${written.seats}/${seatPairs.length} seats and ${written.ticketTypes} ticket types`);
-        }
-        for (const g of granted) {
-          const heldSeats = (g.req.seatIds ?? []).map((id) => toSeatView(seats.get(id)!)).sort((a, b) => a.label.localeCompare(b.label));
-          const heldItems = (g.req.items ?? []).map((i) => {
-            const t = types.get(i.ticketTypeId)!;
-            return { ticketTypeId: t.id, name: t.name, quantity: i.quantity, unitPrice: t.price };
-          });
-          outcomes[g.index] = {
-            id: g.id,
-            eventId,
-            status: 'active',
-            seats: heldSeats,
-            items: heldItems,
-            totalAmount: sum(heldSeats.map((s) => s.price)) + sum(heldItems.map((i) => i.quantity * i.unitPrice)),
-            currency: event.currency,
-            expiresAt: written.expires_at.toISOString(),
-            createdAt: written.created_at.toISOString(),
-          };
-        }
-      }
-      const seatChanges: SeatChange[] = granted.filter((g) => g.req.seatIds).map((g) => ({ type: 'seat.held', seatIds: g.req.seatIds! }));
-      changes = await recordSeatChanges(client, eventId, seatChanges, { andCommit: client });
-      inTransaction = false;
-    } catch (err) {
-      if (inTransaction) await repo.rollback(client).catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
-    publish(changes);
-    return outcomes as Array<HoldView | AppError>;
-  }
-
-  function limitExceeded(have: number) {
-    return new AppError(
-      'TICKET_LIMIT_EXCEEDED',
-      `At most ${config.MAX_TICKETS_PER_USER} tickets per customer for this event; you already have ${have} held or reserved`,
-    );
-  }
-
-  async function runHoldBatch(eventId: string, reqs: HoldRequest[]): Promise<Array<HoldView | Error>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await holdBatchOnce(eventId, reqs);
-      } catch (err) {
-        if (isRetryable(err) && attempt < 4) continue;
-        // One bad request must not fail its neighbours: run each on its own.
-        if (reqs.length > 1) return Promise.all(reqs.map(async (r) => (await runHoldBatch(eventId, [r]))[0]!));
-        return [err instanceof Error ? err : new Error(String(err))];
-      }
-    }
-  }
-
-  const batcher = new HoldBatcher<HoldRequest, HoldView>(runHoldBatch, { maxBatch: HOLD_BATCH_MAX, parallelPerKey: HOLD_LANES_PER_EVENT });
-
   // ---------------------------------------------------------------- holds, naive baseline (bench only)
 
   /** One transaction per hold, one UPDATE per seat: what the benchmark compares against. */
@@ -294,7 +113,7 @@ export function createInventoryService(deps: {
       if (!event) throw new AppError('EVENT_NOT_FOUND');
       if (event.status !== 'on_sale') throw new AppError('EVENT_NOT_ON_SALE');
       const have = (await repo.countTicketsByUser(client, req.eventId, [req.userId])).get(req.userId) ?? 0;
-      if (have + req.seatIds.length > config.MAX_TICKETS_PER_USER) throw limitExceeded(have);
+      if (have + req.seatIds.length > config.MAX_TICKETS_PER_USER) throw limitExceeded(config.MAX_TICKETS_PER_USER, have);
       const id = randomUUID();
       const row = await repo.insertHoldRow(client, {
         id,
@@ -394,7 +213,7 @@ export function createInventoryService(deps: {
         }
       }
       if (deps.holdStrategy === 'naive-baseline' && req.seatIds) return holdNaive(req as HoldRequest & { seatIds: string[] });
-      return batcher.submit(req.eventId, req);
+      return batchedHolds.submit(req);
     },
 
     async getHold(userId: string, holdId: string): Promise<HoldView> {
