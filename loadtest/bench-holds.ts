@@ -295,17 +295,18 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   }
   const { rows: total } = await db.query('SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1', [ev.eventId]);
   if (process.env.BENCH_SCANS) {
-    // Diagnostics: how PostgreSQL reached the tables (a sequential scan of seats under load is a bad plan).
-    const { rows: scans } = await db.query(
-      `SELECT relname, seq_scan, seq_tup_read, idx_scan, n_tup_upd, n_tup_hot_upd, autovacuum_count, autoanalyze_count
+    // Diagnostics: how PostgreSQL reached the tables and indexes. Thousands of index entries read
+    // per scan, or sequential scans of seats, mean a bad plan (both happened; see BENCHMARKS.md).
+    const tables = await db.query(
+      `SELECT relname, seq_scan, seq_tup_read, idx_scan, n_tup_upd, n_tup_hot_upd, autoanalyze_count
          FROM pg_stat_user_tables WHERE schemaname = 'ticket' AND (seq_scan > 0 OR idx_scan > 0) ORDER BY seq_tup_read DESC`,
     );
-    console.table(scans);
-    const { rows: bg } = await db.query('SELECT * FROM pg_stat_bgwriter');
-    const { rows: ck } = await db
-      .query('SELECT num_timed, num_requested, buffers_written FROM pg_stat_checkpointer')
-      .catch(() => ({ rows: [] }));
-    console.log('bgwriter', JSON.stringify(bg[0]), 'checkpointer', JSON.stringify(ck[0]));
+    console.table(tables.rows);
+    const indexes = await db.query(
+      `SELECT indexrelname, idx_scan, idx_tup_read, idx_tup_fetch FROM pg_stat_user_indexes
+        WHERE schemaname = 'ticket' AND idx_scan > 0 ORDER BY idx_tup_read DESC LIMIT 8`,
+    );
+    console.table(indexes.rows);
   }
   await Promise.all(
     apis.map(async ({ child }) => {

@@ -32,7 +32,18 @@ BEGIN
   RETURN true;
 END $$;
 
+-- A buyer's tickets for an event (the per-user limit, counted for every buyer of every hold batch)
+-- come from these two indexes, which match the count's conditions in full; the old ones left the
+-- expiry (holds) and the status (reservations) to a filter.
+DROP INDEX ticket.holds_user_event_idx;
+CREATE INDEX holds_user_event_expiry_idx ON ticket.holds (user_id, event_id, expires_at) WHERE status = 'active';
+CREATE INDEX reservations_user_event_live_idx ON ticket.reservations (user_id, event_id)
+  WHERE status IN ('pending', 'confirmed');
+
 -- Down Migration
+DROP INDEX ticket.reservations_user_event_live_idx;
+DROP INDEX ticket.holds_user_event_expiry_idx;
+CREATE INDEX holds_user_event_idx ON ticket.holds (user_id, event_id) WHERE status = 'active';
 DROP FUNCTION ticket.assert_hold_batch(boolean, text);
 ALTER TABLE ticket.seats RESET (fillfactor);
 ALTER TABLE ticket.seats ADD CONSTRAINT seats_hold_id_fkey FOREIGN KEY (hold_id) REFERENCES ticket.holds (id);
