@@ -6,9 +6,10 @@
 //   BENCH_SECONDS=15 BENCH_CLIENTS=128 npm run bench:holds
 //
 // Each strategy gets a fresh database cloned from a migrated template and its own API process.
-// Clients hammer one section (5,000 seats by default) with holds of 1-2 adjacent seats. Holds live 1 s, so
-// seats churn by lazy expiry (and the sweeper), and most attempts collide. Afterwards the database
-// is checked for double holds: two holds sharing a seat with overlapping lifetimes.
+// Clients hammer one section (5,000 seats by default) with holds of 1-2 adjacent seats, picked among
+// the seats their shared seat map shows free (BENCH_PICK=blind: any seat). Holds live 1 s, so seats
+// churn by lazy expiry (and the sweeper), and buyers in flight at once collide. Afterwards the
+// database is checked for double holds: two holds sharing a seat with overlapping lifetimes.
 import { fork, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -139,7 +140,7 @@ async function startApi(databaseUrl: string, strategy: string, raw = false): Pro
       LOG_LEVEL: 'silent',
       TIKETI_SEED: 'none',
       HOLD_TTL_SECONDS: String(HOLD_TTL_MS / 1000),
-      SWEEP_INTERVAL_MS: '500',
+      SWEEP_INTERVAL_MS: '1000', // the default
       MAX_TICKETS_PER_USER: '8',
       BENCH_HOLD_STRATEGY: strategy,
       BENCH_RAW: raw ? '1' : '',
