@@ -1,7 +1,7 @@
 /**
  * Groups concurrent hold requests for the same event into one transaction. There is no timer: the
  * first request runs at once; requests that arrive while the event's batch is in flight wait for
- * the next one. Under load a batch carries many holds through three round trips and one version bump
+ * the next one. Under load a batch carries many holds through two round trips and one version bump
  * instead of each hold paying for its own; when idle it costs nothing. The database still decides
  * (rows are locked and re-checked), and each request gets its own answer.
  *
