@@ -182,7 +182,7 @@ describe('holds', () => {
     }
     // The lane dropped the dead connection: the next holds get a working one.
     expect((await hold(ev, b!, { seatIds: [s1, s2] })).statusCode).toBe(201);
-    expect((await seatStatus(ev)).get(s1)).toBe('held');
+    expect((await seatStatus(ev)).get(s1!)).toBe('held');
   });
 });
 

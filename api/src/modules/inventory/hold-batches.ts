@@ -2,10 +2,12 @@
 // (see HoldBatcher and the repository's openHoldBatch / writeHoldsAndCommit).
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
+import type { Db } from '../../infra/db.js';
 import { HoldBatcher } from './hold-batcher.js';
 import { inventoryRepository as repo, type LockedSeatRow, type TicketTypeRow } from './repository.js';
-import { recordSeatChanges, versionSeatChanges, type SeatChange, type VersionedSeatChange } from './seat-changes.js';
+import { versionSeatChanges, type SeatChange, type VersionedSeatChange } from './seat-changes.js';
 import { sum, toSeatView, type HoldRequest, type HoldView } from './views.js';
 
 // Deadlocks should not happen given the lock order, serialization failures cannot at READ
@@ -22,11 +24,6 @@ interface HoldSession {
   onError: (err: Error) => void;
 }
 
-export interface BatchedHoldsConfig {
-  HOLD_TTL_SECONDS: number;
-  MAX_TICKETS_PER_USER: number;
-}
-
 export function limitExceeded(max: number, have: number) {
   return new AppError(
     'TICKET_LIMIT_EXCEEDED',
@@ -35,8 +32,8 @@ export function limitExceeded(max: number, have: number) {
 }
 
 export function createBatchedHolds(deps: {
-  config: BatchedHoldsConfig;
-  db: pg.Pool;
+  config: Pick<Config, 'HOLD_TTL_SECONDS' | 'MAX_TICKETS_PER_USER'>;
+  db: Db;
   /** Called after each COMMIT with the seat changes to announce. */
   publish: (changes: VersionedSeatChange[]) => void;
   log: (err: unknown, msg: string) => void;
@@ -108,7 +105,8 @@ export function createBatchedHolds(deps: {
 
       const seatChanges: SeatChange[] = granted.filter((g) => g.req.seatIds).map((g) => ({ type: 'seat.held', seatIds: g.req.seatIds! }));
       if (granted.length === 0) {
-        changes = await recordSeatChanges(client, eventId, [], { andCommit: client }); // nothing to write: COMMIT only
+        await repo.commit(client); // nothing to write
+        changes = [];
       } else {
         const written = await repo.writeHoldsAndCommit(client, {
           eventId,
@@ -174,11 +172,14 @@ export function createBatchedHolds(deps: {
   const batcher = new HoldBatcher<HoldRequest, HoldView, HoldSession>({
     run: (session, reqs) => runHoldBatch(session, reqs[0]!.eventId, reqs),
     openSession: async () => {
-      const session: HoldSession = { client: await db.connect(), broken: false, onError: () => {} };
-      // A checked-out client's connection error is ours to handle (unhandled, it would end the process).
-      session.onError = (err) => {
-        session.broken = true;
-        log(err, 'hold lane connection failed');
+      const session: HoldSession = {
+        client: await db.connect(),
+        broken: false,
+        // A checked-out client's connection error is ours to handle (unhandled, it would end the process).
+        onError: (err) => {
+          session.broken = true;
+          log(err, 'hold lane connection failed');
+        },
       };
       session.client.on('error', session.onError);
       return session;

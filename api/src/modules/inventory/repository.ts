@@ -270,6 +270,10 @@ export const inventoryRepository = {
     };
   },
 
+  async commit(client: pg.PoolClient): Promise<void> {
+    await client.query('COMMIT');
+  },
+
   async rollback(client: pg.PoolClient): Promise<void> {
     await client.query('ROLLBACK');
   },
@@ -354,18 +358,6 @@ export const inventoryRepository = {
   async bumpSeatVersion(db: Queryable, eventId: string, count: number): Promise<number> {
     const { rows } = await db.query<{ seat_version: number }>(sql.bumpSeatVersion('$1', '$2'), [eventId, count]);
     return rows[0]!.seat_version;
-  },
-
-  /** The same bump and COMMIT in one round trip (hold batches); count 0 only commits. */
-  async bumpSeatVersionAndCommit(client: pg.PoolClient, eventId: string, count: number): Promise<number | undefined> {
-    if (count === 0) {
-      await client.query('COMMIT');
-      return undefined;
-    }
-    const results = (await client.query(
-      `${sql.bumpSeatVersion(literal.uuid(eventId), literal.int(count))};\nCOMMIT`,
-    )) as unknown as pg.QueryResult<{ seat_version: number }>[];
-    return results[0]!.rows[0]!.seat_version;
   },
 
   /** The seat map: version and seats in one statement, hence one snapshot. */

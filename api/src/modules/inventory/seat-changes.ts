@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import type { Queryable } from '../../infra/db.js';
 import type { RealtimePublisher, SeatChangeType } from '../../realtime/bus.js';
 import { inventoryRepository as repo } from './repository.js';
@@ -22,19 +21,9 @@ export interface VersionedSeatChange extends SeatChange {
  * (Hold batches run the same bump statement, `sql.bumpSeatVersion` in the repository, inside their
  * write round trip: see `writeHoldsAndCommit` and `versionSeatChanges`.)
  */
-export async function recordSeatChanges(
-  client: Queryable,
-  eventId: string,
-  changes: SeatChange[],
-  options: { andCommit?: pg.PoolClient } = {},
-): Promise<VersionedSeatChange[]> {
+export async function recordSeatChanges(client: Queryable, eventId: string, changes: SeatChange[]): Promise<VersionedSeatChange[]> {
   const real = changes.filter((c) => c.seatIds.length > 0);
-  // andCommit: the bump and COMMIT travel in one round trip (hold batches), and COMMIT happens even with no change.
-  const last = options.andCommit
-    ? await repo.bumpSeatVersionAndCommit(options.andCommit, eventId, real.length)
-    : real.length > 0
-      ? await repo.bumpSeatVersion(client, eventId, real.length)
-      : undefined;
+  const last = real.length > 0 ? await repo.bumpSeatVersion(client, eventId, real.length) : undefined;
   return versionSeatChanges(eventId, real, last);
 }
 

@@ -84,12 +84,7 @@ export function createInventoryService(deps: {
   const publish = (changes: VersionedSeatChange[]) =>
     publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
 
-  const batchedHolds = createBatchedHolds({
-    config: { HOLD_TTL_SECONDS: config.HOLD_TTL_SECONDS, MAX_TICKETS_PER_USER: config.MAX_TICKETS_PER_USER },
-    db,
-    publish,
-    log,
-  });
+  const batchedHolds = createBatchedHolds({ config, db, publish, log });
 
   /** A transaction whose result is published after COMMIT; deadlocks are retried. */
   async function changeSeats<T>(work: (client: pg.PoolClient) => Promise<{ result: T; changes: VersionedSeatChange[] }>): Promise<T> {
