@@ -130,7 +130,8 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 async function startApi(databaseUrl: string, strategy: string, raw = false): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(path.join(here, 'bench-server.ts'), {
-    execArgv: ['--import', 'tsx', ...NODE_FLAGS],
+    // --max-semi-space-size=32: the production flag (package.json start, deploy/Dockerfile).
+    execArgv: ['--import', 'tsx', '--max-semi-space-size=32', ...NODE_FLAGS],
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

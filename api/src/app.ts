@@ -39,17 +39,17 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // The security headers that matter for a JSON API, set once per request. @fastify/helmet computes
 // them per request and cost 40 % of GET /health's throughput here (6,970 → 4,160 req/s, autocannon,
-// 50 connections), so we set the fixed set ourselves. /docs needs inline scripts, hence no CSP.
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'cross-origin-resource-policy': 'cross-origin',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-permitted-cross-domain-policies': 'none',
-} as const;
+// 50 connections), so we set the fixed set ourselves, in a synchronous hook (an async one cost
+// ~7 µs of API CPU per request). helmet's X-DNS-Prefetch-Control, X-Download-Options and
+// X-Permitted-Cross-Domain-Policies are left out: they concern HTML pages in browsers (and IE8 and
+// Flash), and each header costs every response. /docs needs inline scripts, hence no CSP.
+const SECURITY_HEADERS = [
+  ['x-content-type-options', 'nosniff'],
+  ['x-frame-options', 'DENY'],
+  ['referrer-policy', 'no-referrer'],
+  ['strict-transport-security', 'max-age=31536000; includeSubDomains'],
+  ['cross-origin-resource-policy', 'cross-origin'],
+] as const;
 
 /** Assembles the API. Tests build this directly; server.ts adds listening and shutdown. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -69,8 +69,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.headers({ 'x-request-id': request.id, ...SECURITY_HEADERS });
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
+    done();
   });
 
   await app.register(errorsPlugin);

@@ -71,7 +71,12 @@ export class AppError extends Error {
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
   ) {
+    // A refusal (4xx) is an answer, not a fault: no stack trace to capture. Capturing one cost
+    // ~1 % of the API's CPU under contended holds, where one attempt in ten is a 409.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (ERROR_CODES[code].status < 500) Error.stackTraceLimit = 0;
     super(detail ?? ERROR_CODES[code].title);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'AppError';
     this.status = ERROR_CODES[code].status;
   }

@@ -184,6 +184,53 @@ describe('holds', () => {
     expect((await hold(ev, b!, { seatIds: [s1, s2] })).statusCode).toBe(201);
     expect((await seatStatus(ev)).get(s1!)).toBe('held');
   });
+
+  it('runs a batch again when a seat it read as free is taken before its write: 409 naming that seat, nothing half held', async () => {
+    const ev = await createEventFixture(t.db);
+    const [a, b] = await createUsers(t, 2);
+    const [s1, s2] = ev.seats.A!;
+    // Another session locks seat 1, so the batch reads it free but its write waits; meanwhile that
+    // session gives the seat to user b and commits.
+    const other = new pg.Client({ connectionString: t.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT 1 FROM ticket.seats WHERE id = $1 FOR UPDATE', [s1]);
+      const pending = hold(ev, a!, { seatIds: [s1, s2] });
+      let waiting = 0;
+      for (let i = 0; i < 100 && waiting === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const { rows } = await other.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+        );
+        waiting = rows[0].n;
+      }
+      expect(waiting).toBe(1);
+      const holdId = randomUUID();
+      await other.query(
+        `INSERT INTO ticket.holds (id, event_id, user_id, expires_at, seat_ids) VALUES ($1, $2, $3, now() + interval '5 minutes', $4)`,
+        [holdId, ev.eventId, b!.userId, [s1]],
+      );
+      await other.query(
+        `UPDATE ticket.seats SET status = 'held', hold_id = $1, hold_expires_at = now() + interval '5 minutes' WHERE id = $2`,
+        [holdId, s1],
+      );
+      await other.query('COMMIT');
+      const res = await pending;
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'SEAT_UNAVAILABLE', seatIds: [s1] });
+    } finally {
+      await other.query('ROLLBACK').catch(() => {});
+      await other.end();
+    }
+    const { rows } = await t.db.query(`SELECT id, status, hold_id FROM ticket.seats WHERE id = ANY($1)`, [[s1, s2]]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(s2)!.status).toBe('available');
+    expect(byId.get(s1)!.status).toBe('held');
+    const { rows: holdsOfA } = await t.db.query('SELECT 1 FROM ticket.holds WHERE user_id = $1', [a!.userId]);
+    expect(holdsOfA).toHaveLength(0);
+  });
 });
 
 describe('reservations', () => {

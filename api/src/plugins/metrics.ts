@@ -1,7 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../infra/db.js';
+import { withRouteHook } from './route-hooks.js';
+
+type Labels = { method: string; route: string; status_code: string };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,12 +42,35 @@ export const metricsPlugin = fp(
     });
     app.decorate('metrics', registry);
 
-    app.addHook('onResponse', async (request, reply) => {
-      // The route pattern, not the URL, keeps label cardinality bounded.
-      const route = request.routeOptions.url ?? 'unmatched';
-      const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+    // Recorded when the answer is sent (onSend), not when it has been written (onResponse): an
+    // onResponse hook makes Fastify listen for every response's 'finish' event, which cost ~10 µs
+    // of API CPU per request on the 2-vCPU bench machine (GET /health: 122 → 112 µs); the time
+    // left out is the socket write. Each route gets its own synchronous hook with its label objects
+    // made once, because `request.routeOptions` builds a new object on every read.
+    const record = (series: Map<string, Labels>, method: string, route: string, reply: FastifyReply) => {
+      const key = `${method} ${reply.statusCode}`;
+      let labels = series.get(key);
+      if (!labels) {
+        labels = { method, route, status_code: String(reply.statusCode) };
+        series.set(key, labels);
+      }
       requests.inc(labels);
       duration.observe(labels, reply.elapsedTime / 1000);
+    };
+    app.addHook('onRoute', (route) => {
+      // The route pattern, not the URL, keeps label cardinality bounded.
+      const series = new Map<string, Labels>();
+      const onSend: onSendHookHandler = (request, reply, payload, done) => {
+        record(series, request.method, route.url, reply);
+        done(null, payload);
+      };
+      route.onSend = withRouteHook(route.onSend, onSend);
+    });
+    // Requests that match no route (answered by the not-found handler).
+    const unmatched = new Map<string, Labels>();
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (reply.statusCode === 404 && request.is404) record(unmatched, request.method, 'unmatched', reply);
+      done(null, payload);
     });
   },
   { name: 'metrics' },

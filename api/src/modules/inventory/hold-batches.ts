@@ -6,12 +6,12 @@ import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import { HoldBatcher } from './hold-batcher.js';
-import { inventoryRepository as repo, type LockedSeatRow, type TicketTypeRow } from './repository.js';
+import { inventoryRepository as repo, type SeatForHold, type TicketTypeRow } from './repository.js';
 import { versionSeatChanges, type SeatChange, type VersionedSeatChange } from './seat-changes.js';
 import { sum, toSeatView, type HoldRequest, type HoldView } from './views.js';
 
-// Deadlocks should not happen given the lock order, serialization failures cannot at READ
-// COMMITTED; both are retried anyway, because a retry is always the right answer to them.
+// 40001: the write found a seat or quantity taken since the batch read it (see openHoldBatch);
+// deadlocks should not happen given the lock order. Both mean: run the batch again on fresh rows.
 const RETRYABLE = new Set(['40P01', '40001']);
 export const isRetryable = (err: unknown) => RETRYABLE.has((err as { code?: string }).code ?? '');
 
@@ -41,7 +41,7 @@ export function createBatchedHolds(deps: {
   const { config, db, publish, log } = deps;
 
   /**
-   * One transaction for a batch of holds on one event, in two round trips (open and lock; write,
+   * One transaction for a batch of holds on one event, in two round trips (open, lock the lane and read; write,
    * bump and commit); each request gets its own outcome.
    */
   async function holdBatchOnce(session: HoldSession, eventId: string, reqs: HoldRequest[]): Promise<Array<HoldView | AppError>> {
@@ -66,12 +66,12 @@ export function createBatchedHolds(deps: {
         );
       }
       const tickets = opened.tickets;
-      const seats = new Map<string, LockedSeatRow>(opened.seats.map((s) => [s.id, s]));
+      const seats = new Map<string, SeatForHold>(opened.seats.map((s) => [s.id, s]));
       const types = new Map<string, TicketTypeRow>(opened.ticketTypes.map((t) => [t.id, t]));
       const left = new Map([...types.values()].map((t) => [t.id, t.available_quantity]));
       const takenHere = new Set<string>();
 
-      // Decide in arrival order on the locked rows; earlier requests in the batch win a shared seat.
+      // Decide in arrival order on the rows read under the lane lock; earlier requests in the batch win a shared seat.
       const granted: Array<{ index: number; id: string; req: HoldRequest }> = [];
       outcomes = reqs.map((req, index) => {
         const have = tickets.get(req.userId) ?? 0;

@@ -1,8 +1,9 @@
 // All SQL of the inventory module: seats, holds, reservations and the seat version.
 //
 // Lock order, kept by every write path so that concurrent transactions cannot deadlock:
-// advisory (user, event) locks in key order → hold / reservation rows → seats by id →
-// ticket types by id → event rows by id (the seat-version bump, always last).
+// advisory locks (the event's hold lane; (user, event) in key order for the bench's naive holds) →
+// hold / reservation rows → seats by id → ticket types by id → event rows by id (the seat-version
+// bump, always last).
 import pg from 'pg';
 
 const { escapeLiteral } = pg;
@@ -23,7 +24,7 @@ export interface SeatRow {
   price: number;
 }
 
-export interface LockedSeatRow extends SeatRow {
+export interface SeatForHold extends SeatRow {
   /** Available, or held by a hold that has expired (lazy expiry). */
   free: boolean;
 }
@@ -91,7 +92,11 @@ const SEAT_COLUMNS = 's.id, s.ticket_type_id, s.section, s.row_label, s.seat_num
 // A seat can be taken when it is available or its hold has expired; the one definition of "free".
 const SEAT_IS_FREE = `(s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at < now()))`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const UUID = new RegExp(`^${UUID_PATTERN}$`, 'i');
+// A whole comma-separated list in one match (one regex call per list, not per id: the hold batch
+// formats hundreds of ids per round trip).
+const UUID_LIST = new RegExp(`^(?:${UUID_PATTERN}(?:,${UUID_PATTERN})*)?$`, 'i');
 /** Literals for the few statements sent by the simple-query protocol (no parameters there). */
 const literal = {
   uuid(id: string): string {
@@ -99,8 +104,10 @@ const literal = {
     return `${escapeLiteral(id)}::uuid`;
   },
   uuids(ids: string[]): string {
-    for (const id of ids) if (!UUID.test(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
-    return `${escapeLiteral(`{${ids.join(',')}}`)}::uuid[]`;
+    const list = ids.join(',');
+    if (!UUID_LIST.test(list)) throw new Error(`not a list of UUIDs: ${JSON.stringify(ids)}`);
+    // Hex digits, dashes and commas only: nothing to escape.
+    return `'{${list}}'::uuid[]`;
   },
   int(n: number): string {
     if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
@@ -116,6 +123,13 @@ const sql = {
   /** THE statement that moves an event's seat version (see seat-changes.ts). */
   bumpSeatVersion: (eventId: string, count: string) =>
     `UPDATE ticket.events SET seat_version = seat_version + ${count} WHERE id = ${eventId} RETURNING seat_version`,
+  /**
+   * The event's sale status and currency, after taking the event's hold lane lock: every hold
+   * transaction of the event runs under it (see openHoldBatch).
+   */
+  lockHoldLane: (eventId: string) => `
+    SELECT e.status, e.currency, pg_advisory_xact_lock(hashtextextended('tiketi:hold-lane/' || e.id::text, 0)) IS NULL AS locked
+    FROM ticket.events e WHERE e.id = ${eventId}`,
   lockBuyersForEvent: (eventId: string, userIds: string) => `
     SELECT e.status, e.currency,
       (SELECT count(pg_advisory_xact_lock(k))
@@ -137,8 +151,8 @@ const sql = {
 
 // The write of a hold batch ($1 event, $2 TTL seconds, $3 hold ids, $4/$5 seat ids and their hold
 // ids, $6 buyers, $7/$8/$9 general-admission items, $10/$11 seats and ticket types it must change).
-const WRITE_HOLDS = `-- A hold starts when it is written, after its seats were locked (not at BEGIN, which may be
-       -- long before under contention), so its full TTL and its lifetime in the table are real.
+const WRITE_HOLDS = `-- A hold starts when it is written (not at BEGIN, which may be long before under
+       -- contention), so its full TTL and its lifetime in the table are real.
        WITH at AS MATERIALIZED (SELECT clock_timestamp() AS created, clock_timestamp() + make_interval(secs => $2) AS expires),
        pairs AS (SELECT * FROM unnest($4::uuid[], $5::uuid[]) AS p(seat_id, hold_id)),
        h AS (
@@ -179,14 +193,14 @@ const WRITE_HOLDS = `-- A hold starts when it is written, after its seats were l
  * profile of bench:holds).
  */
 const PREPARE_HOLD_BATCH = [
-  `PREPARE inventory_lock_buyers(uuid, uuid[]) AS ${sql.lockBuyersForEvent('$1', '$2')}`,
-  `PREPARE inventory_lock_seats(uuid, uuid[]) AS
+  `PREPARE inventory_lock_hold_lane(uuid) AS ${sql.lockHoldLane('$1')}`,
+  `PREPARE inventory_count_tickets(uuid, uuid[]) AS ${sql.countTicketsByUser('$1', '$2')}`,
+  `PREPARE inventory_read_seats(uuid, uuid[]) AS
      SELECT ${SEAT_COLUMNS}, ${SEAT_IS_FREE} AS free
-       FROM ticket.seats s WHERE s.id = ANY($2) AND s.event_id = $1
-      ORDER BY s.id FOR UPDATE`,
-  `PREPARE inventory_lock_ticket_types(uuid, uuid[]) AS
+       FROM ticket.seats s WHERE s.id = ANY($2) AND s.event_id = $1`,
+  `PREPARE inventory_read_ticket_types(uuid, uuid[]) AS
      SELECT id, name, kind, price, available_quantity FROM ticket.ticket_types
-      WHERE id = ANY($2) AND event_id = $1 ORDER BY id FOR UPDATE`,
+      WHERE id = ANY($2) AND event_id = $1`,
   `PREPARE inventory_write_holds(uuid, int, uuid[], uuid[], uuid[], uuid[], uuid[], uuid[], int[], int, int) AS
      ${WRITE_HOLDS}`,
 ].join(';\n');
@@ -228,10 +242,13 @@ export const inventoryRepository = {
   },
 
   /**
-   * Opens a hold batch in ONE round trip: BEGIN, synchronous_commit off, the buyers' advisory locks,
-   * then (each statement with a fresh snapshot, so after the locks) the buyers' ticket counts and the
-   * requested seats and ticket types locked in id order. The simple-query protocol cannot carry
-   * parameters, so values are inlined: every id is checked to be a UUID and escaped.
+   * Opens a hold batch in ONE round trip: BEGIN, synchronous_commit off, the event's hold lane lock,
+   * then (each statement with a fresh snapshot, so after the lock) the buyers' ticket counts and the
+   * requested seats and ticket types. The lane lock runs every hold transaction of the event one
+   * after another (across API instances), so counts cannot race; seats and ticket types are read
+   * without row locks, and the write takes a seat or a quantity only if it is still free, failing
+   * the batch with 40001 (run again on fresh rows) otherwise. The simple-query protocol cannot
+   * carry parameters, so values are inlined: every id is checked to be a UUID and escaped.
    *
    * synchronous_commit is off for holds only: a hold is ephemeral (minutes), and a crash that loses
    * its last few milliseconds of commits loses holds whose answers may never have reached anyone, who
@@ -241,7 +258,7 @@ export const inventoryRepository = {
   async openHoldBatch(
     client: pg.PoolClient,
     input: { eventId: string; userIds: string[]; seatIds: string[]; ticketTypeIds: string[] },
-  ): Promise<{ event: EventForSale | undefined; tickets: Map<string, number>; seats: LockedSeatRow[]; ticketTypes: TicketTypeRow[] }> {
+  ): Promise<{ event: EventForSale | undefined; tickets: Map<string, number>; seats: SeatForHold[]; ticketTypes: TicketTypeRow[] }> {
     if (!preparedForHolds.has(client)) {
       // Once per connection, outside any transaction (prepared statements live as long as the session).
       await client.query(PREPARE_HOLD_BATCH);
@@ -252,20 +269,20 @@ export const inventoryRepository = {
     const statements = [
       'BEGIN',
       'SET LOCAL synchronous_commit = off',
-      `EXECUTE inventory_lock_buyers(${eventId}, ${users})`,
+      `EXECUTE inventory_lock_hold_lane(${eventId})`,
       // Not prepared: planned for each batch, so the plan sees the holds table as it is now. A plan
       // cached while the table was empty (a new database) scanned every unexpired hold per buyer
       // (bench:holds: PostgreSQL CPU per attempt ×3); planning it costs ~2 % of a batch.
-      sql.countTicketsByUser(eventId, users),
-      `EXECUTE inventory_lock_seats(${eventId}, ${literal.uuids(input.seatIds)})`,
-      `EXECUTE inventory_lock_ticket_types(${eventId}, ${literal.uuids(input.ticketTypeIds)})`,
+      process.env.PC ? `EXECUTE inventory_count_tickets(${eventId}, ${users})` : sql.countTicketsByUser(eventId, users),
+      `EXECUTE inventory_read_seats(${eventId}, ${literal.uuids(input.seatIds)})`,
+      `EXECUTE inventory_read_ticket_types(${eventId}, ${literal.uuids(input.ticketTypeIds)})`,
     ];
     const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
     const [, , event, tickets, seats, ticketTypes] = results;
     return {
       event: event!.rows[0] as EventForSale | undefined,
       tickets: new Map((tickets!.rows as Array<{ user_id: string; tickets: number }>).map((r) => [r.user_id, Number(r.tickets)])),
-      seats: seats!.rows as LockedSeatRow[],
+      seats: seats!.rows as SeatForHold[],
       ticketTypes: ticketTypes!.rows as TicketTypeRow[],
     };
   },
@@ -282,9 +299,10 @@ export const inventoryRepository = {
    * Writes a batch of granted holds, bumps the seat version and commits, in ONE round trip (a
    * simple query of EXECUTE, the bump and COMMIT). The write is one statement: the hold rows, ONE
    * set-based UPDATE that takes all their seats (guarded again by the free condition), the
-   * general-admission items and the counters; it raises unless it changed exactly the expected seats
-   * and ticket types (all or none: every row was locked and checked before, so a mismatch is a bug),
-   * and an error there skips the bump and COMMIT (the caller rolls back).
+   * general-admission items and the counters; it raises 40001 unless it changed exactly the expected
+   * seats and ticket types (all or none: a seat taken by another path since the read fails the batch,
+   * which is then run again), and an error there skips the bump and COMMIT (the caller rolls back).
+   * Seats are taken in id order, the lock order of every other seat write.
    */
   async writeHoldsAndCommit(
     client: pg.PoolClient,
@@ -300,12 +318,13 @@ export const inventoryRepository = {
   ): Promise<{ expires_at: Date; created_at: Date; seatVersion: number | undefined }> {
     const eventId = literal.uuid(input.eventId);
     const typeIds = input.items.map((i) => i.ticketTypeId);
+    const seats = [...input.seats].sort((a, b) => (a.seatId.toLowerCase() < b.seatId.toLowerCase() ? -1 : 1));
     const args = [
       eventId,
       literal.int(input.ttlSeconds),
       literal.uuids(input.holds.map((h) => h.id)),
-      literal.uuids(input.seats.map((x) => x.seatId)),
-      literal.uuids(input.seats.map((x) => x.holdId)),
+      literal.uuids(seats.map((x) => x.seatId)),
+      literal.uuids(seats.map((x) => x.holdId)),
       literal.uuids(input.holds.map((h) => h.userId)),
       literal.uuids(input.items.map((i) => i.holdId)),
       literal.uuids(typeIds),
