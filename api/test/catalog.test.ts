@@ -372,15 +372,24 @@ describe('deleting an event', () => {
 
     await t.db.query(`UPDATE ticket.reservations SET status = 'cancelled' WHERE id = $1`, [reservation.id]);
     await t.db.query(`UPDATE ticket.seats SET status = 'available', reservation_id = NULL WHERE id = $1`, [seat.id]);
+    // An active hold does not stop the deletion; it goes with the event.
+    const held = await t.app.inject({
+      method: 'POST',
+      url: `/v1/events/${event.id}/holds`,
+      headers: { authorization: `Bearer ${buyer.token}` },
+      payload: { seatIds: [seat.id] },
+    });
+    expect(held.statusCode).toBe(201);
     const deleted = await call('DELETE', `/v1/events/${event.id}`);
     expect(deleted.statusCode).toBe(204);
     expect((await call('GET', `/v1/events/${event.id}`, undefined, null)).statusCode).toBe(404);
     const left = await t.db.query(
       `SELECT (SELECT count(*) FROM ticket.seats WHERE event_id = $1)::int AS seats,
-              (SELECT count(*) FROM ticket.ticket_types WHERE event_id = $1)::int AS types`,
+              (SELECT count(*) FROM ticket.ticket_types WHERE event_id = $1)::int AS types,
+              (SELECT count(*) FROM ticket.holds WHERE event_id = $1)::int AS holds`,
       [event.id],
     );
-    expect(left.rows[0]).toEqual({ seats: 0, types: 0 });
+    expect(left.rows[0]).toEqual({ seats: 0, types: 0, holds: 0 });
     expect((await call('DELETE', `/v1/events/${event.id}`)).json().code).toBe('EVENT_NOT_FOUND');
   });
 });

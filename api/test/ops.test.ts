@@ -70,6 +70,40 @@ describe('ops routes', () => {
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['strict-transport-security']).toContain('max-age=');
     expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(res.headers['access-control-expose-headers']).toContain('x-request-id');
+    expect(res.headers.vary).toContain('Origin');
+  });
+
+  it('answers CORS preflights for every method a storefront uses, and only for the allowed origins', async () => {
+    const preflight = (app: TestApp['app'], origin: string) =>
+      app.inject({
+        method: 'OPTIONS',
+        url: '/v1/holds/00000000-0000-4000-8000-000000000000',
+        headers: { origin, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization, content-type' },
+      });
+    const open = await preflight(t.app, 'https://shop.example');
+    expect(open.statusCode).toBe(204);
+    expect(open.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(open.headers['access-control-allow-methods']).toContain('DELETE');
+    expect(open.headers['access-control-allow-headers']).toBe('authorization, content-type');
+    const notPreflight = await t.app.inject({ method: 'OPTIONS', url: '/health' });
+    expect([notPreflight.statusCode, notPreflight.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+
+    const listed = await createTestApp({ config: { CORS_ORIGINS: 'https://shop.example, https://tickets.example' } });
+    try {
+      expect((await preflight(listed.app, 'https://tickets.example')).headers['access-control-allow-origin']).toBe(
+        'https://tickets.example',
+      );
+      const stranger = await preflight(listed.app, 'https://evil.example');
+      expect(stranger.statusCode).toBe(204);
+      expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
+      expect(stranger.headers['access-control-allow-methods']).toBeUndefined();
+      const get = await listed.app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+      expect(get.statusCode).toBe(200);
+      expect(get.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await listed.close();
+    }
   });
 
   it('runs the realtime channel on the native uWebSockets.js build, not its ws shim', () => {

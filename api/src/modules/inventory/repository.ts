@@ -128,7 +128,7 @@ const sql = {
    * transaction of the event runs under it (see openHoldBatch).
    */
   lockHoldLane: (eventId: string) => `
-    SELECT e.status, e.currency, pg_advisory_xact_lock(hashtextextended('tiketi:hold-lane/' || e.id::text, 0)) IS NULL AS locked
+    SELECT e.status, e.currency, pg_advisory_xact_lock(ticket.hold_lane_key(e.id)) IS NULL AS locked
     FROM ticket.events e WHERE e.id = ${eventId}`,
   lockBuyersForEvent: (eventId: string, userIds: string) => `
     SELECT e.status, e.currency,
