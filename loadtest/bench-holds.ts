@@ -48,6 +48,7 @@ interface Result {
   held: number;
   refused: Record<string, number>;
   errors: number;
+  errorKinds: Record<string, number>;
   seconds: number;
   p50: number;
   p90: number;
@@ -202,6 +203,8 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
   const users = await createUsers({ db, config }, USERS);
   const apis = await Promise.all(Array.from({ length: INSTANCES }, () => startApi(databaseUrl, strategy)));
   const bodies = new Map<string, number>();
+  // Answers that are neither 201 nor a 409 with a code (and client failures), by status and body.
+  const errorKinds = new Map<string, number>();
   const latencies: number[] = [];
   let measuring = false;
   let stop = false;
@@ -254,9 +257,15 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
         attempts++;
         if (res.status === 201) held++;
         else if (code) bodies.set(code, (bodies.get(code) ?? 0) + 1);
-        else errors++;
-      } catch {
-        if (measuring) errors++;
+        else {
+          errors++;
+          errorKinds.set(`${res.status} ${res.body.slice(0, 200)}`, (errorKinds.get(`${res.status} ${res.body.slice(0, 200)}`) ?? 0) + 1);
+        }
+      } catch (err) {
+        if (measuring) {
+          errors++;
+          errorKinds.set(String(err), (errorKinds.get(String(err)) ?? 0) + 1);
+        }
         if (!stop) await new Promise((r) => setTimeout(r, 10));
       }
     }
@@ -324,6 +333,7 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
     attempts,
     held,
     refused: Object.fromEntries(bodies),
+    errorKinds: Object.fromEntries(errorKinds),
     errors,
     seconds,
     p50: pct(latencies, 50),
@@ -380,6 +390,7 @@ try {
         `p50 ${r.p50.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  ` +
         `409s ${JSON.stringify(r.refused)}  errors ${r.errors}  double holds ${r.doubleHolds}  (holds in DB ${r.holdsInDb}, answered 201 ${r.held})`,
     );
+    if (r.errors > 0) console.log(`${''.padEnd(15)} errors: ${JSON.stringify(r.errorKinds)}`);
     const perAttempt = (share: number) => ((share * r.seconds * 1000) / Math.max(1, r.attempts)).toFixed(2);
     console.log(
       `${''.padEnd(15)} CPU ms per attempt: load generator ${perAttempt(r.cpu.generator)}, API ${perAttempt(r.cpu.api)}, PostgreSQL ${perAttempt(r.cpu.postgres)}`,

@@ -118,7 +118,9 @@ export function createInventoryService(deps: {
         seatIds: req.seatIds,
       });
       const held: SeatRow[] = [];
-      for (const seatId of req.seatIds) {
+      // Seats in id order, the lock order of every seat write (the sweeper's too): in request order
+      // a naive hold and a sweep could deadlock (bench:holds: 1-2 answers 500 per naive run).
+      for (const seatId of [...req.seatIds].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))) {
         const seat = await repo.holdOneSeat(client, { eventId: req.eventId, seatId, holdId: id });
         if (!seat) {
           if (!(await repo.seatExists(client, req.eventId, seatId))) throw new AppError('SEAT_NOT_FOUND', undefined, { seatIds: [seatId] });
