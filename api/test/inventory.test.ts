@@ -21,6 +21,37 @@ const seatStatus = async (ev: EventFixture) => {
   return new Map((res.json().seats as Array<{ id: string; status: string }>).map((s) => [s.id, s.status]));
 };
 
+/**
+ * A session holding seat `seatId` locked (`FOR UPDATE`, in an open transaction), and a way to wait
+ * until another backend waits on that lock (optionally killing it).
+ */
+async function lockSeatElsewhere(seatId: string) {
+  const client = new pg.Client({ connectionString: t.databaseUrl });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('SELECT 1 FROM ticket.seats WHERE id = $1 FOR UPDATE', [seatId]);
+  return {
+    client,
+    /** Backends found waiting on a lock (terminated first when `kill`), after up to 2 s of polling. */
+    async waiters(options: { kill?: boolean } = {}): Promise<number> {
+      const counted = options.kill ? 'count(pg_terminate_backend(pid))' : 'count(*)';
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const { rows } = await client.query(
+          `SELECT ${counted}::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0].n > 0) return rows[0].n;
+      }
+      return 0;
+    },
+    async end() {
+      await client.query('ROLLBACK').catch(() => {});
+      await client.end();
+    },
+  };
+}
+
 describe('holds', () => {
   it('holds seats all or none, shows them held on the seat map, and refuses a taken seat naming it', async () => {
     const ev = await createEventFixture(t.db);
@@ -157,27 +188,14 @@ describe('holds', () => {
     const [a, b] = await createUsers(t, 2);
     const [s1, s2] = ev.seats.A!;
     // Another session locks seat 1, so the hold batch waits on it; then its backend is killed.
-    const blocker = new pg.Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
+    const blocker = await lockSeatElsewhere(s1!);
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('SELECT 1 FROM ticket.seats WHERE id = $1 FOR UPDATE', [s1]);
       const pending = hold(ev, a!, { seatIds: [s1] });
-      let killed = 0;
-      for (let i = 0; i < 100 && killed === 0; i++) {
-        await new Promise((r) => setTimeout(r, 20));
-        const { rows } = await blocker.query(
-          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
-        );
-        killed = rows[0].n;
-      }
-      expect(killed).toBe(1);
+      expect(await blocker.waiters({ kill: true })).toBe(1);
       const res = await pending;
       expect(res.statusCode).toBe(500);
       expect(res.json().code).toBe('INTERNAL_ERROR');
     } finally {
-      await blocker.query('ROLLBACK').catch(() => {});
       await blocker.end();
     }
     // The lane dropped the dead connection: the next holds get a working one.
@@ -191,37 +209,24 @@ describe('holds', () => {
     const [s1, s2] = ev.seats.A!;
     // Another session locks seat 1, so the batch reads it free but its write waits; meanwhile that
     // session gives the seat to user b and commits.
-    const other = new pg.Client({ connectionString: t.databaseUrl });
-    await other.connect();
+    const other = await lockSeatElsewhere(s1!);
     try {
-      await other.query('BEGIN');
-      await other.query('SELECT 1 FROM ticket.seats WHERE id = $1 FOR UPDATE', [s1]);
       const pending = hold(ev, a!, { seatIds: [s1, s2] });
-      let waiting = 0;
-      for (let i = 0; i < 100 && waiting === 0; i++) {
-        await new Promise((r) => setTimeout(r, 20));
-        const { rows } = await other.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
-        );
-        waiting = rows[0].n;
-      }
-      expect(waiting).toBe(1);
+      expect(await other.waiters()).toBe(1);
       const holdId = randomUUID();
-      await other.query(
+      await other.client.query(
         `INSERT INTO ticket.holds (id, event_id, user_id, expires_at, seat_ids) VALUES ($1, $2, $3, now() + interval '5 minutes', $4)`,
         [holdId, ev.eventId, b!.userId, [s1]],
       );
-      await other.query(
+      await other.client.query(
         `UPDATE ticket.seats SET status = 'held', hold_id = $1, hold_expires_at = now() + interval '5 minutes' WHERE id = $2`,
         [holdId, s1],
       );
-      await other.query('COMMIT');
+      await other.client.query('COMMIT');
       const res = await pending;
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'SEAT_UNAVAILABLE', seatIds: [s1] });
     } finally {
-      await other.query('ROLLBACK').catch(() => {});
       await other.end();
     }
     const { rows } = await t.db.query(`SELECT id, status, hold_id FROM ticket.seats WHERE id = ANY($1)`, [[s1, s2]]);
