@@ -345,6 +345,28 @@ describe('event lifecycle', () => {
   });
 });
 
+describe('event timestamps', () => {
+  it("moves an event's updatedAt when the event changes, not when its seats are held", async () => {
+    const layout = (await call('POST', '/v1/seat-layouts', arena())).json();
+    const event = await createEvent({ seatLayoutId: layout.id, status: 'on_sale' });
+    const buyer = await registerUser(t.app);
+    const seat = (await t.db.query(`SELECT id FROM ticket.seats WHERE event_id = $1 LIMIT 1`, [event.id])).rows[0];
+    const before = (await call('GET', `/v1/events/${event.id}`, undefined, null)).json();
+    const held = await t.app.inject({
+      method: 'POST',
+      url: `/v1/events/${event.id}/holds`,
+      headers: { authorization: `Bearer ${buyer.token}` },
+      payload: { seatIds: [seat.id] },
+    });
+    expect(held.statusCode).toBe(201);
+    expect((await t.app.inject(`/v1/events/${event.id}/seats`)).json().version).toBe(1);
+    expect((await call('GET', `/v1/events/${event.id}`, undefined, null)).json().updatedAt).toBe(before.updatedAt);
+    const renamed = await call('PATCH', `/v1/events/${event.id}`, { title: 'Renamed' });
+    expect(renamed.statusCode).toBe(200);
+    expect(Date.parse(renamed.json().updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
+  });
+});
+
 describe('deleting an event', () => {
   it('is refused while a reservation is pending and allowed once it is cancelled, taking seats and types with it', async () => {
     const layout = (await call('POST', '/v1/seat-layouts', arena())).json();
