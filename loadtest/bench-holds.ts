@@ -10,17 +10,14 @@
 // the seats their shared seat map shows free (BENCH_PICK=blind: any seat). Holds live 1 s, so seats
 // churn by lazy expiry (and the sweeper), and buyers in flight at once collide. Afterwards the
 // database is checked for double holds: two holds sharing a seat with overlapping lifetimes.
-import { fork, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import pg from 'pg';
 import { loadConfig } from '../api/src/config.js';
-import { startEmbeddedPostgres } from '../api/src/infra/embedded-postgres.js';
 import { migrateUp } from '../api/src/infra/migrate.js';
-import { freePort } from '../test/harness/ports.js';
 import { createEventFixture, createUsers } from '../test/harness/fixtures.js';
+import { BENCH_JWT_SECRET as JWT_SECRET, PRODUCTION_NODE_FLAGS, forkBenchServer, procCpuSeconds, startBenchPostgres } from './bench-env.js';
 import { RawHttpConnection } from './raw-http.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -31,7 +28,6 @@ const USERS = 2000;
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
 // Rows of 100 seats in the hot section; 50 rows = 5,000 seats, enough that a 1 s hold TTL does not cap successful holds/s.
 const ROWS = Number(process.env.BENCH_ROWS ?? 50);
-const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 const HOLD_TTL_MS = 1000;
 // How clients choose seats: 'seat-map' (default) avoids seats their seat map shows taken, as a
 // storefront does; 'blind' picks at random regardless (most attempts then collide).
@@ -40,7 +36,6 @@ const PICK = (process.env.BENCH_PICK ?? 'seat-map') as 'seat-map' | 'blind';
 const ONLY = process.env.BENCH_ONLY as 'batched' | 'naive-baseline' | undefined;
 // Extra node flags for the API processes, e.g. BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface Result {
   strategy: string;
@@ -61,16 +56,6 @@ interface Result {
 }
 
 // CPU accounting from /proc (Linux): who uses the 2 cores during the measured window.
-const TICKS_PER_SECOND = 100;
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
-  } catch {
-    return 0;
-  }
-}
 /**
  * PostgreSQL processes of the bench's own server: its postmaster (found by its data directory, for
  * the embedded server) and that postmaster's children. Other sessions' servers on the machine are
@@ -129,31 +114,18 @@ function cpuShare(a: ReturnType<typeof cpuSnapshot>, b: ReturnType<typeof cpuSna
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-async function startApi(databaseUrl: string, strategy: string, raw = false): Promise<{ port: number; child: ChildProcess }> {
-  const child = fork(path.join(here, 'bench-server.ts'), {
-    // --max-semi-space-size=32: the production flag (package.json start, deploy/Dockerfile).
-    execArgv: ['--import', 'tsx', '--max-semi-space-size=32', ...NODE_FLAGS],
+function startApi(databaseUrl: string, strategy: string, raw = false): Promise<{ port: number; child: ChildProcess }> {
+  return forkBenchServer({
+    databaseUrl,
+    nodeFlags: [...PRODUCTION_NODE_FLAGS, ...NODE_FLAGS],
     env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: process.env.REDIS_URL ?? '',
-      JWT_SECRET,
-      RATE_LIMIT: 'off',
-      LOG_LEVEL: 'silent',
-      TIKETI_SEED: 'none',
       HOLD_TTL_SECONDS: String(HOLD_TTL_MS / 1000),
       SWEEP_INTERVAL_MS: '1000', // the default
       MAX_TICKETS_PER_USER: '8',
       BENCH_HOLD_STRATEGY: strategy,
       BENCH_RAW: raw ? '1' : '',
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`bench API exited with ${code}`)));
-  });
-  return { port, child };
 }
 
 /**
@@ -259,7 +231,8 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
         else if (code) bodies.set(code, (bodies.get(code) ?? 0) + 1);
         else {
           errors++;
-          errorKinds.set(`${res.status} ${res.body.slice(0, 200)}`, (errorKinds.get(`${res.status} ${res.body.slice(0, 200)}`) ?? 0) + 1);
+          const kind = `${res.status} ${res.body.slice(0, 200)}`;
+          errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
         }
       } catch (err) {
         if (measuring) {
@@ -350,11 +323,8 @@ let adminUrl = process.env.DATABASE_URL;
 let stopPg: (() => Promise<void>) | undefined;
 let dataDir: string | undefined;
 if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'tiketi-bench-pg-'));
-  chmodSync(dataDir, 0o755); // PostgreSQL may run as the `postgres` user when we are root
-  const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres' });
-  adminUrl = embedded.url;
-  stopPg = () => embedded.stop();
+  const embedded = await startBenchPostgres('postgres');
+  ({ url: adminUrl, dataDir, stop: stopPg } = embedded);
 }
 const template = `bench_template_${Date.now()}`;
 {
@@ -401,7 +371,6 @@ try {
   }
 } finally {
   await stopPg?.();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 if (ONLY) process.exit(results.some((r) => r.doubleHolds > 0) ? 1 : 0);
 const [ours, naive] = results as [Result, Result];

@@ -8,13 +8,8 @@
 // them alike; a variant's figure is the median over rounds of its process's CPU time (from /proc)
 // divided by the requests it answered. Run each variant twice (two keys with the same settings):
 // the position of a process in the list can move its figure by a few percent on this machine.
-import { fork } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startEmbeddedPostgres } from '../api/src/infra/embedded-postgres.js';
 import { migrateUp } from '../api/src/infra/migrate.js';
-import { freePort } from '../test/harness/ports.js';
+import { PRODUCTION_NODE_FLAGS, forkBenchServer, procCpuSeconds, startBenchPostgres } from './bench-env.js';
 import { RawHttpConnection } from './raw-http.js';
 
 interface Variant {
@@ -30,40 +25,20 @@ const variants = JSON.parse(process.env.BENCH_AB ?? '{"a":{},"b":{}}') as Record
 const url = process.env.BENCH_AB_URL ?? '/health';
 const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 8);
 const clientsEach = Number(process.env.BENCH_AB_CLIENTS ?? 24);
-const here = path.dirname(new URL(import.meta.url).pathname);
-
-const TICKS_PER_SECOND = 100;
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'tiketi-bench-ab-'));
-chmodSync(dataDir, 0o755); // PostgreSQL may run as the `postgres` user when we are root
-const pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'bench_ab' });
+const pg = await startBenchPostgres('bench_ab');
 try {
   await migrateUp(pg.url, () => {});
   const servers = await Promise.all(
     Object.entries(variants).map(async ([name, v]) => {
-      const child = fork(path.resolve(v.dir ?? path.join(here, '..'), 'loadtest/bench-server.ts'), {
-        execArgv: ['--import', 'tsx', ...(v.flags ?? '--max-semi-space-size=32').split(' ').filter(Boolean)],
-        env: {
-          ...process.env,
-          ...v.env,
-          DATABASE_URL: pg.url,
-          REDIS_URL: '',
-          JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
-          RATE_LIMIT: 'off',
-          LOG_LEVEL: 'silent',
-          TIKETI_SEED: 'none',
-        },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      const port = await new Promise<number>((resolve, reject) => {
-        child.once('message', (m) => resolve((m as { port: number }).port));
-        child.once('exit', (code) => reject(new Error(`${name}: the API process exited with ${code} before listening`)));
+      const { child, port } = await forkBenchServer({
+        databaseUrl: pg.url,
+        dir: v.dir,
+        nodeFlags: v.flags === undefined ? PRODUCTION_NODE_FLAGS : v.flags.split(' ').filter(Boolean),
+        env: v.env,
+      }).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message}`);
       });
       const connections = Array.from({ length: clientsEach }, () => new RawHttpConnection(port));
       return { name, child, connections, perRequest: [] as number[], answered: 0 };
@@ -77,7 +52,7 @@ try {
     for (const s of servers) s.answered = 0;
     const warm = setTimeout(() => {
       counting = true;
-      for (const s of servers) before.set(s.name, cpuSeconds(s.child.pid!));
+      for (const s of servers) before.set(s.name, procCpuSeconds(s.child.pid!));
     }, 500);
     const end = setTimeout(() => (stop = true), 3000);
     await Promise.all(
@@ -94,7 +69,7 @@ try {
     clearTimeout(warm);
     clearTimeout(end);
     // The first round warms the JIT and is left out.
-    if (round > 0) for (const s of servers) s.perRequest.push(((cpuSeconds(s.child.pid!) - before.get(s.name)!) * 1e6) / s.answered);
+    if (round > 0) for (const s of servers) s.perRequest.push(((procCpuSeconds(s.child.pid!) - before.get(s.name)!) * 1e6) / s.answered);
   }
   const first = median(servers[0]!.perRequest);
   for (const s of servers) {
@@ -110,5 +85,4 @@ try {
   await Promise.all(servers.map((s) => new Promise((resolve) => s.child.once('exit', resolve))));
 } finally {
   await pg.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 }

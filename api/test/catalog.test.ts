@@ -352,12 +352,7 @@ describe('event timestamps', () => {
     const buyer = await registerUser(t.app);
     const seat = (await t.db.query(`SELECT id FROM ticket.seats WHERE event_id = $1 LIMIT 1`, [event.id])).rows[0];
     const before = (await call('GET', `/v1/events/${event.id}`, undefined, null)).json();
-    const held = await t.app.inject({
-      method: 'POST',
-      url: `/v1/events/${event.id}/holds`,
-      headers: { authorization: `Bearer ${buyer.token}` },
-      payload: { seatIds: [seat.id] },
-    });
+    const held = await call('POST', `/v1/events/${event.id}/holds`, { seatIds: [seat.id] }, buyer.token);
     expect(held.statusCode).toBe(201);
     expect((await t.app.inject(`/v1/events/${event.id}/seats`)).json().version).toBe(1);
     expect((await call('GET', `/v1/events/${event.id}`, undefined, null)).json().updatedAt).toBe(before.updatedAt);
@@ -395,12 +390,7 @@ describe('deleting an event', () => {
     await t.db.query(`UPDATE ticket.reservations SET status = 'cancelled' WHERE id = $1`, [reservation.id]);
     await t.db.query(`UPDATE ticket.seats SET status = 'available', reservation_id = NULL WHERE id = $1`, [seat.id]);
     // An active hold does not stop the deletion; it goes with the event.
-    const held = await t.app.inject({
-      method: 'POST',
-      url: `/v1/events/${event.id}/holds`,
-      headers: { authorization: `Bearer ${buyer.token}` },
-      payload: { seatIds: [seat.id] },
-    });
+    const held = await call('POST', `/v1/events/${event.id}/holds`, { seatIds: [seat.id] }, buyer.token);
     expect(held.statusCode).toBe(201);
     const deleted = await call('DELETE', `/v1/events/${event.id}`);
     expect(deleted.statusCode).toBe(204);

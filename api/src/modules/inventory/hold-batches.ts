@@ -41,8 +41,8 @@ export function createBatchedHolds(deps: {
   const { config, db, publish, log } = deps;
 
   /**
-   * One transaction for a batch of holds on one event, in two round trips (open, lock the lane and read; write,
-   * bump and commit); each request gets its own outcome.
+   * One transaction for a batch of holds on one event, in two round trips (open: lock the lane and
+   * read; write, bump and commit); each request gets its own outcome.
    */
   async function holdBatchOnce(session: HoldSession, eventId: string, reqs: HoldRequest[]): Promise<Array<HoldView | AppError>> {
     const { client } = session;

@@ -187,14 +187,13 @@ const WRITE_HOLDS = `-- A hold starts when it is written (not at BEGIN, which ma
               (SELECT expires FROM at) AS expires_at, (SELECT created FROM at) AS created_at`;
 
 /**
- * The statements of `openHoldBatch` and `writeHoldsAndCommit`, prepared once per connection (SQL
- * PREPARE) and run by EXECUTE inside their simple-query round trips: the plans are kept, where plain
- * statements were parsed and planned again for every batch (a third of PostgreSQL's time in a perf
- * profile of bench:holds).
+ * The statements of `openHoldBatch` (all but the ticket count, see there) and `writeHoldsAndCommit`,
+ * prepared once per connection (SQL PREPARE) and run by EXECUTE inside their simple-query round
+ * trips: the plans are kept, where plain statements were parsed and planned again for every batch
+ * (a third of PostgreSQL's time in a perf profile of bench:holds).
  */
 const PREPARE_HOLD_BATCH = [
   `PREPARE inventory_lock_hold_lane(uuid) AS ${sql.lockHoldLane('$1')}`,
-  `PREPARE inventory_count_tickets(uuid, uuid[]) AS ${sql.countTicketsByUser('$1', '$2')}`,
   `PREPARE inventory_read_seats(uuid, uuid[]) AS
      SELECT ${SEAT_COLUMNS}, ${SEAT_IS_FREE} AS free
        FROM ticket.seats s WHERE s.id = ANY($2) AND s.event_id = $1`,
@@ -273,7 +272,7 @@ export const inventoryRepository = {
       // Not prepared: planned for each batch, so the plan sees the holds table as it is now. A plan
       // cached while the table was empty (a new database) scanned every unexpired hold per buyer
       // (bench:holds: PostgreSQL CPU per attempt ×3); planning it costs ~2 % of a batch.
-      process.env.PC ? `EXECUTE inventory_count_tickets(${eventId}, ${users})` : sql.countTicketsByUser(eventId, users),
+      sql.countTicketsByUser(eventId, users),
       `EXECUTE inventory_read_seats(${eventId}, ${literal.uuids(input.seatIds)})`,
       `EXECUTE inventory_read_ticket_types(${eventId}, ${literal.uuids(input.ticketTypeIds)})`,
     ];

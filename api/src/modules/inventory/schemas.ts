@@ -37,7 +37,7 @@ export const HoldItem = Type.Object(
   { $id: 'HoldItem', title: 'HoldItem' },
 );
 
-export const HoldStatus = Type.Union(['active', 'converted', 'released', 'expired'].map((s) => Type.Literal(s)));
+export const HoldStatus = Type.Union((['active', 'converted', 'released', 'expired'] as const).map((s) => Type.Literal(s)));
 
 export const Hold = Type.Object(
   {

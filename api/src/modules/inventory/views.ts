@@ -1,5 +1,7 @@
-// The hold's public shapes and small helpers, shared by the service and the hold worker.
+// The hold's public shapes and small helpers, shared by the service and the hold batches.
+import type { Static } from '@sinclair/typebox';
 import type { SeatRow } from './repository.js';
+import type { HeldSeat, Hold, HoldItem } from './schemas.js';
 
 export interface HoldRequest {
   userId: string;
@@ -8,27 +10,9 @@ export interface HoldRequest {
   items?: Array<{ ticketTypeId: string; quantity: number }>;
 }
 
-export interface SeatView {
-  id: string;
-  section: string;
-  row: string;
-  number: number;
-  label: string;
-  price: number;
-  ticketTypeId: string | null;
-}
-
-export interface HoldView {
-  id: string;
-  eventId: string;
-  status: 'active' | 'converted' | 'released' | 'expired';
-  seats: SeatView[];
-  items: Array<{ ticketTypeId: string; name: string; quantity: number; unitPrice: number }>;
-  totalAmount: number;
-  currency: string;
-  expiresAt: string;
-  createdAt: string;
-}
+// The shapes the API answers with, derived from the route schemas (the contract).
+export type SeatView = Static<typeof HeldSeat>;
+export type HoldView = Omit<Static<typeof Hold>, 'seats' | 'items'> & { seats: SeatView[]; items: Array<Static<typeof HoldItem>> };
 
 export const toSeatView = (s: SeatRow): SeatView => ({
   id: s.id,
