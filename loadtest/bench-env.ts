@@ -14,7 +14,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=32'];
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
 export function procCpuSeconds(pid: number): number {
   try {

@@ -17,7 +17,14 @@ import pg from 'pg';
 import { loadConfig } from '../api/src/config.js';
 import { migrateUp } from '../api/src/infra/migrate.js';
 import { createEventFixture, createUsers } from '../test/harness/fixtures.js';
-import { BENCH_JWT_SECRET as JWT_SECRET, PRODUCTION_NODE_FLAGS, forkBenchServer, procCpuSeconds, startBenchPostgres } from './bench-env.js';
+import {
+  BENCH_JWT_SECRET as JWT_SECRET,
+  PRODUCTION_NODE_FLAGS,
+  TICKS_PER_SECOND,
+  forkBenchServer,
+  procCpuSeconds,
+  startBenchPostgres,
+} from './bench-env.js';
 import { RawHttpConnection } from './raw-http.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
