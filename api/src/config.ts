@@ -46,6 +46,19 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ default: 300, minimum: 1 }),
   /** Window of the rate limit, in milliseconds. */
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1000 }),
+  /** Sign-in attempts (login, register, Google) per client address per AUTH_RATE_LIMIT_WINDOW_MS; off with RATE_LIMIT. */
+  AUTH_RATE_LIMIT_PER_IP: Type.Integer({ default: 20, minimum: 1 }),
+  /** Sign-in attempts per account (email) per AUTH_RATE_LIMIT_WINDOW_MS, whatever the address. */
+  AUTH_RATE_LIMIT_PER_ACCOUNT: Type.Integer({ default: 10, minimum: 1 }),
+  /** Window of the sign-in limits, in milliseconds. */
+  AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 900_000, minimum: 1000 }),
+  /**
+   * Which proxies may set X-Forwarded-For: `off` (the default: the socket address is the client), a
+   * hop count such as `1`, or a comma-separated list of proxy addresses or CIDRs.
+   */
+  TRUST_PROXY: Type.String({ default: 'off', pattern: '^(off|[0-9]+|[0-9A-Fa-f.:/]+(\\s*,\\s*[0-9A-Fa-f.:/]+)*)$' }),
+  /** How long a Redis command may take before it counts as failed (fallbacks and 503s), in milliseconds. */
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 500, minimum: 10 }),
   /** Allowed CORS origins, comma separated; `*` allows any. */
   CORS_ORIGINS: Type.String({ default: '*' }),
   /** pino level. */
@@ -59,6 +72,19 @@ export const ConfigSchema = Type.Object({
   RESERVATION_TTL_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
   /** Most tickets one user may hold or reserve for one event. */
   MAX_TICKETS_PER_USER: Type.Integer({ default: 8, minimum: 1 }),
+  /**
+   * `on` (the default): a hold answered 201 survives a PostgreSQL crash. `off` commits holds
+   * asynchronously (faster under load): a crash may lose holds acknowledged in its last ~0.6 s.
+   */
+  HOLDS_SYNCHRONOUS_COMMIT: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  /** Most holds one client address may create per event per HOLD_TTL_SECONDS (anti-hoarding); 0 = no limit. */
+  HOLDS_PER_IP_PER_EVENT: Type.Integer({ default: 50, minimum: 0 }),
+  /** Most holds one account may create per minute, all events together; 0 = no limit. */
+  HOLDS_PER_ACCOUNT_PER_MINUTE: Type.Integer({ default: 20, minimum: 0 }),
+  /** Idempotency: most stored answers per account (the oldest are forgotten first). */
+  IDEMPOTENCY_MAX_KEYS_PER_USER: Type.Integer({ default: 1000, minimum: 1 }),
+  /** Idempotency: most stored answers in the in-process store (no Redis, or Redis down). */
+  IDEMPOTENCY_LOCAL_MAX: Type.Integer({ default: 10_000, minimum: 1 }),
   /** How often the sweeper releases expired holds and reservations, in milliseconds. */
   SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 100 }),
   /** How long graceful shutdown waits for in-flight requests, in milliseconds. */

@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   SEAT_UNAVAILABLE: { status: 409, title: 'A seat is already taken' },
   SOLD_OUT: { status: 409, title: 'Not enough tickets left' },
   TICKET_LIMIT_EXCEEDED: { status: 409, title: 'Too many tickets for one customer' },
+  HOLD_LIMIT_EXCEEDED: { status: 429, title: 'Too many holds from this client for now' },
   HOLD_NOT_FOUND: { status: 404, title: 'Hold not found' },
   HOLD_EXPIRED: { status: 410, title: 'The hold has expired' },
   HOLD_ALREADY_USED: { status: 409, title: 'The hold already became a reservation' },

@@ -40,7 +40,7 @@ const databaseUrl = config.DATABASE_URL ?? embedded!.url;
 await migrateUp(databaseUrl, (m) => log.info(m));
 
 const db = createPool(databaseUrl, config.DATABASE_POOL_MAX);
-const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX);
+const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
 if (shared.kind === 'memory') {
   log.warn('REDIS_URL unset: single-instance mode with in-process queue, fan-out, idempotency and rate limits');
 } else {

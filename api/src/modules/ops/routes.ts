@@ -11,6 +11,8 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ db: Db; shared: SharedState 
   app.get(
     '/health',
     {
+      // Probes are not rate limited (the limit matches the route, so no query string defeats it).
+      config: { rateLimit: false },
       schema: {
         operationId: 'health',
         tags: ['ops'],
@@ -24,6 +26,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ db: Db; shared: SharedState 
   app.get(
     '/ready',
     {
+      config: { rateLimit: false },
       schema: {
         operationId: 'ready',
         tags: ['ops'],
