@@ -23,8 +23,8 @@ export const ConfigSchema = Type.Object({
   REDIS_PREFIX: Type.String({ default: 'tiketi:' }),
   /** Where embedded PostgreSQL keeps its data between runs. */
   TIKETI_DATA_DIR: Type.String({ default: './.tiketi' }),
-  /** Port of embedded PostgreSQL. */
-  EMBEDDED_PG_PORT: Type.Integer({ default: 54329, minimum: 1, maximum: 65535 }),
+  /** Port of embedded PostgreSQL; unset = a free port picked at start. */
+  EMBEDDED_PG_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   /** `sample` loads the sample catalog into an empty database at start; `none` skips it. */
   TIKETI_SEED: Type.Union([Type.Literal('sample'), Type.Literal('none')], { default: 'sample' }),
   /** Secret that signs user JWTs and queue admission tokens (at least 32 characters in production). */
@@ -89,6 +89,12 @@ export const ConfigSchema = Type.Object({
   SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 100 }),
   /** How long graceful shutdown waits for in-flight requests, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  /** Most time a client may take to send a request's headers, in milliseconds (slow-header clients). */
+  HEADERS_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 1000 }),
+  /** Most time a client may take to send a whole request, body included, in milliseconds; 0 = no limit. */
+  REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 0 }),
+  /** How long an idle keep-alive connection stays open, in milliseconds (above a load balancer's 60 s). */
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

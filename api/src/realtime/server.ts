@@ -18,7 +18,7 @@ interface SocketData {
 export interface RealtimeServer {
   port: number;
   transport: 'native' | 'shim';
-  close(): Promise<void>;
+  close(graceMs?: number): Promise<void>;
 }
 
 const SEAT_TOPIC = /^event\.([0-9a-f-]{36})\.seats$/;
@@ -35,6 +35,9 @@ export async function startRealtimeServer(opts: {
   verifyToken: (token: string) => Promise<{ sub: string }>;
 }): Promise<RealtimeServer> {
   const app: TemplatedApp = uws.App();
+  // Open sockets, so close() can end each with 1001 (going away) on shutdown.
+  const sockets = new Set<WebSocket<SocketData>>();
+  let allClosed: (() => void) | undefined;
   const send = (ws: WebSocket<SocketData>, message: object): void => {
     ws.send(JSON.stringify(message), false);
   };
@@ -63,6 +66,13 @@ export async function startRealtimeServer(opts: {
           if (!aborted) res.cork(() => res.writeStatus('401 Unauthorized').end('invalid token'));
         },
       );
+    },
+    open: (ws) => {
+      sockets.add(ws);
+    },
+    close: (ws) => {
+      sockets.delete(ws);
+      if (!sockets.size) allClosed?.();
     },
     message: (ws, raw) => {
       let msg: { op?: unknown; topic?: unknown };
@@ -108,8 +118,17 @@ export async function startRealtimeServer(opts: {
   return {
     port: uws.us_socket_local_port(listenSocket),
     transport: realtimeTransport,
-    async close() {
+    /** Stops listening, ends every socket with 1001 and waits (up to `graceMs`) for them to close. */
+    async close(graceMs = 2000) {
       uws.us_listen_socket_close(listenSocket);
+      if (sockets.size) {
+        const drained = new Promise<void>((resolve) => {
+          allClosed = resolve;
+          setTimeout(resolve, graceMs).unref();
+        });
+        for (const ws of [...sockets]) ws.end(1001, 'server shutting down');
+        await drained;
+      }
       (app as { close?: () => void }).close?.();
     },
   };
