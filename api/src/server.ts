@@ -3,12 +3,12 @@
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
+import { loadConfig, unsafeConfiguration } from './config.js';
 import { createPool } from './infra/db.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { migrateUp } from './infra/migrate.js';
 import { connectSharedState } from './infra/shared-state.js';
-import { prepareDatabase } from './startup.js';
+import { developmentJwtSecret, prepareDatabase } from './startup.js';
 import { createAuthService } from './modules/auth/service.js';
 import { startRealtimeServer } from './realtime/server.js';
 import { forwardRealtimeUpgrades } from './realtime/upgrade-forwarder.js';
@@ -20,6 +20,12 @@ try {
   console.error((err as Error).message);
   process.exit(78); // EX_CONFIG
 }
+// Production refuses to start unsafe (a public secret, no database): one line per reason.
+const refusals = unsafeConfiguration(config);
+if (refusals.length > 0) {
+  for (const line of refusals) console.error(`Refusing to start: ${line}`);
+  process.exit(78);
+}
 
 const logOptions = {
   level: config.LOG_LEVEL,
@@ -30,6 +36,7 @@ const logOptions = {
   },
 };
 const log = pino(logOptions);
+if (!config.JWT_SECRET) config = { ...config, JWT_SECRET: await developmentJwtSecret(config.TIKETI_DATA_DIR, log) };
 
 let embedded: EmbeddedDatabase | undefined;
 if (!config.DATABASE_URL) {
