@@ -102,9 +102,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     localMax: config.IDEMPOTENCY_LOCAL_MAX,
   });
 
-  await app.register(opsRoutes, { db, shared });
+  await app.register(opsRoutes, { db, shared, config });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true } });
+  // In production the reference is read-only unless DOCS_TRY_IT_OUT=true: no requests from /docs.
+  const tryItOut = config.DOCS_TRY_IT_OUT ?? config.NODE_ENV !== 'production';
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { deepLinking: true, tryItOutEnabled: tryItOut, ...(tryItOut ? {} : { supportedSubmitMethods: [] }) },
+  });
 
   const inventoryService = createInventoryService({
     config,

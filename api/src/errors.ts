@@ -13,7 +13,9 @@ export const ERROR_CODES = {
   INVALID_TOKEN: { status: 401, title: 'The token is invalid or expired' },
   INVALID_API_KEY: { status: 401, title: 'The API key is invalid or revoked' },
   INVALID_CREDENTIALS: { status: 401, title: 'Email or password is wrong' },
-  GOOGLE_LOGIN_DISABLED: { status: 503, title: 'Google login is not configured' },
+  INVALID_REFRESH_TOKEN: { status: 401, title: 'The refresh token is invalid, used or revoked' },
+  // Not configured on this server: a client hides the button (not an outage to retry).
+  GOOGLE_LOGIN_DISABLED: { status: 404, title: 'Google login is not configured' },
   INVALID_GOOGLE_TOKEN: { status: 401, title: 'The Google ID token is invalid' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
   NOT_FOUND: { status: 404, title: 'Not found' },
@@ -36,6 +38,8 @@ export const ERROR_CODES = {
   KEYWORD_MAPPING_NOT_FOUND: { status: 404, title: 'Keyword mapping not found' },
   KEYWORD_MAPPING_EXISTS: { status: 409, title: 'This keyword mapping exists' },
   API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
+  USER_NOT_FOUND: { status: 404, title: 'User not found' },
+  LAST_ADMIN: { status: 409, title: 'The last admin cannot be demoted' },
   // Inventory and orders
   EVENT_NOT_ON_SALE: { status: 409, title: 'The event is not on sale' },
   SEAT_NOT_FOUND: { status: 400, title: 'A seat is not part of this event' },
