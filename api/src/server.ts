@@ -4,22 +4,13 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
-<<<<<<< HEAD
-import { loadConfig } from './config.js';
+import { loadConfig, unsafeConfiguration } from './config.js';
 import { createPool, type Db } from './infra/db.js';
 import type { EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { assertPortFree, PortInUseError, StartupError } from './infra/ports.js';
 import { migrateUp } from './infra/migrate.js';
 import { connectSharedState, type SharedState } from './infra/shared-state.js';
-import { prepareDatabase } from './startup.js';
-=======
-import { loadConfig, unsafeConfiguration } from './config.js';
-import { createPool } from './infra/db.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
-import { migrateUp } from './infra/migrate.js';
-import { connectSharedState } from './infra/shared-state.js';
 import { developmentJwtSecret, prepareDatabase } from './startup.js';
->>>>>>> auth
 import { createAuthService } from './modules/auth/service.js';
 import { startRealtimeServer, type RealtimeServer } from './realtime/server.js';
 import { forwardRealtimeUpgrades } from './realtime/upgrade-forwarder.js';
