@@ -15,22 +15,23 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 }
 
 /**
- * Publishes a marker on the realtime channel through each of `states` and resolves once every
- * marker has come back: a connection delivers in order, so every message those connections
- * published before has reached every subscriber by then.
+ * Publishes a marker on the realtime channel through each of `publishers` (default: `listener`) and
+ * resolves once `listener`'s subscription has received them all: Redis delivers to a subscriber in
+ * the order it took the publishes, so every message those connections published before has reached
+ * `listener`'s subscribers by then.
  */
-export async function busBarrier(...states: SharedState[]): Promise<void> {
-  await Promise.all(
-    states.map(async (shared) => {
-      const id = randomUUID();
-      let arrive = () => {};
-      const arrived = new Promise<void>((resolve) => (arrive = resolve));
-      // Subscribed before publishing, so the marker cannot be missed.
-      await shared.subscribe(REALTIME_CHANNEL, (raw) => {
-        if (raw.includes(id)) arrive();
-      });
-      await shared.publish(REALTIME_CHANNEL, JSON.stringify({ topic: `test.barrier.${id}`, message: { barrier: id } }));
-      await arrived;
-    }),
-  );
+export async function busBarrier(listener: SharedState, ...publishers: SharedState[]): Promise<void> {
+  const ids = (publishers.length ? publishers : [listener]).map((shared) => ({ shared, id: randomUUID() }));
+  const pending = new Set(ids.map((x) => x.id));
+  let arrive = () => {};
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  // Subscribed before publishing, so no marker can be missed.
+  await listener.subscribe(REALTIME_CHANNEL, (raw) => {
+    for (const id of pending) if (raw.includes(id)) pending.delete(id);
+    if (pending.size === 0) arrive();
+  });
+  for (const { shared, id } of ids) {
+    await shared.publish(REALTIME_CHANNEL, JSON.stringify({ topic: `test.barrier.${id}`, message: { barrier: id } }));
+  }
+  await arrived;
 }
