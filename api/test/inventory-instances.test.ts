@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture, createUsers } from '../../test/harness/fixtures.js';
+import { seededRandom } from '../../test/harness/random.js';
+import { busBarrier, eventually } from '../../test/harness/wait.js';
 import { REALTIME_CHANNEL } from '../../api/src/realtime/bus.js';
 
 const config = { RATE_LIMIT: 'off' as const, HOLD_TTL_SECONDS: 1, SWEEP_INTERVAL_MS: 100 };
@@ -30,10 +32,11 @@ describe('several API instances', () => {
       if (message.eventId === ev.eventId) versions.push(message.version);
     });
 
+    const rnd = seededRandom();
     const answers = await Promise.all(
       users.map((u, i) => {
         const app = i % 2 ? a.app : b.app;
-        const j = Math.floor(Math.random() * (seats.length - 1));
+        const j = rnd.int(seats.length - 1);
         const payload =
           i % 3 === 0 ? { items: [{ ticketTypeId: ev.gaTypes.Standing, quantity: 2 }] } : { seatIds: [seats[j], seats[j + 1]] };
         return app.inject({ method: 'POST', url: `/v1/events/${ev.eventId}/holds`, payload, headers: bearer(u.token) });
@@ -46,23 +49,20 @@ describe('several API instances', () => {
     expect(gaHeld[0].available_quantity).toBe(500 - 2 * 50);
 
     // Both sweepers run; every hold must end expired once, quantities restored exactly once.
-    const deadline = Date.now() + 10_000;
-    let state: { active: number; expired: number; taken: number; available: number } | undefined;
-    while (Date.now() < deadline) {
-      const { rows } = await a.db.query(
+    // Polled until no hold is active (the test's timeout is the only bound).
+    const state = await eventually(async () => {
+      const { rows } = await a.db.query<{ active: number; expired: number; taken: number; available: number }>(
         `SELECT (SELECT count(*) FROM ticket.holds WHERE event_id = $1 AND status = 'active')::int AS active,
                 (SELECT count(*) FROM ticket.holds WHERE event_id = $1 AND status = 'expired')::int AS expired,
                 (SELECT count(*) FROM ticket.seats WHERE event_id = $1 AND status <> 'available')::int AS taken,
                 (SELECT available_quantity FROM ticket.ticket_types WHERE id = $2) AS available`,
         [ev.eventId, ev.gaTypes.Standing],
       );
-      state = rows[0];
-      if (state!.active === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return rows[0]!.active === 0 && rows[0]!;
+    });
     expect(state).toEqual({ active: 0, expired: answers.filter((r) => r.statusCode === 201).length, taken: 0, available: 500 });
     const { rows } = await a.db.query('SELECT seat_version FROM ticket.events WHERE id = $1', [ev.eventId]);
-    for (let i = 0; i < 30 && versions.length < rows[0].seat_version; i++) await new Promise((r) => setTimeout(r, 100));
+    await busBarrier(a.shared, a.shared, b.shared); // every change either instance published has arrived
     expect([...versions].sort((x, y) => x - y)).toEqual(Array.from({ length: rows[0].seat_version }, (_, i) => i + 1));
   });
 });

@@ -45,7 +45,7 @@ describe('rate limits (RATE_LIMIT_MAX=10)', () => {
     expect(got).toEqual([...Array<number>(10).fill(200), ...Array<number>(5).fill(429)]);
   });
 
-  it('15 wrong-password logins: 10 evaluated (401), 5 refused 429 RATE_LIMITED with Retry-After', async () => {
+  it('15 wrong-password logins: no more than 10 answers past the limiter (the sign-up included), then 429 RATE_LIMITED with Retry-After', async () => {
     const t = await appWith({});
     const user = await registerUser(t.app); // the registration is one of the address's 10
     const answers = [];
@@ -61,7 +61,7 @@ describe('rate limits (RATE_LIMIT_MAX=10)', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   });
 
-  it('counts a verified user or API key on its own, so junk from the same address does not starve them', async () => {
+  it('counts a verified user on its own, so junk from the same address does not starve them', async () => {
     const t = await appWith({ RATE_LIMIT_MAX: 1000 });
     const [a, b] = [await registerUser(t.app), await registerUser(t.app)];
     apps.splice(apps.indexOf(t), 1);
@@ -92,6 +92,14 @@ describe('rate limits (RATE_LIMIT_MAX=10)', () => {
     const res = await t.app.inject({ url: '/v1/events', headers: { origin: 'https://shop.example' } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['ratelimit-remaining']).toBe('9');
+  });
+
+  it('counts each request once, HEAD included', async () => {
+    const t = await appWith({});
+    const remaining = async (method: 'GET' | 'HEAD') => (await t.app.inject({ method, url: '/v1/events' })).headers['ratelimit-remaining'];
+    expect(await remaining('GET')).toBe('9');
+    expect(await remaining('HEAD')).toBe('8');
+    expect(await remaining('GET')).toBe('7');
   });
 
   it('limits /metrics whatever its query string; probes (/health, /ready) are never limited', async () => {

@@ -40,16 +40,21 @@ describe('realtime against the API server', () => {
     const sub = rt.onSeats(eventId, (change) => received.push(change));
     await sub.ready;
     await publisher().seatsChanged(eventId, 'seat.held', ['seat-a', 'seat-b'], 1);
-    await vi.waitFor(() => expect(received).toHaveLength(1));
+    await vi.waitFor(() => expect(received).toHaveLength(1), { timeout: 30_000 });
     expect(received[0]).toEqual({ type: 'seat.held', eventId, seatIds: ['seat-a', 'seat-b'], version: 1 });
     expect(sub.version).toBe(1);
 
     // Another event's changes do not reach this handler; after unsubscribe neither do this one's.
+    // Proved by a later message: a change of a third event, published last, reaches its own handler.
+    const later: SeatChange[] = [];
+    const laterEvent = randomUUID();
+    const laterSub = rt.onSeats(laterEvent, (change) => later.push(change));
+    await laterSub.ready;
     await publisher().seatsChanged(randomUUID(), 'seat.sold', ['x'], 1);
     sub.unsubscribe();
     await publisher().seatsChanged(eventId, 'seat.released', ['seat-a'], 2);
-    await rt.ping(); // a round trip after the publishes
-    await new Promise((r) => setTimeout(r, 50));
+    await publisher().seatsChanged(laterEvent, 'seat.held', ['seat-z'], 1);
+    await vi.waitFor(() => expect(later).toHaveLength(1), { timeout: 30_000 });
     expect(received).toHaveLength(1);
   });
 
@@ -61,7 +66,9 @@ describe('realtime against the API server', () => {
     const places: unknown[] = [];
     await withToken.onQueue(queueEvent, (m) => places.push(m)).ready;
     await publisher().toQueueMember(queueEvent, user.userId, { type: 'queue.position', position: 3, etaSeconds: 9 });
-    await vi.waitFor(() => expect(places).toEqual([{ type: 'queue.position', eventId: queueEvent, position: 3, etaSeconds: 9 }]));
+    await vi.waitFor(() => expect(places).toEqual([{ type: 'queue.position', eventId: queueEvent, position: 3, etaSeconds: 9 }]), {
+      timeout: 30_000,
+    });
 
     const anonymous = track(createRealtimeClient({ url: realtimeUrl, WebSocket }));
     await expect(anonymous.subscribe(`queue.${randomUUID()}`, () => {}).ready).rejects.toMatchObject({ code: 'AUTHENTICATION_REQUIRED' });
@@ -85,7 +92,7 @@ describe('realtime against the API server', () => {
     await p.seatsChanged(eventId, 'seat.held', ['b'], 3); // next: applied
     await p.seatsChanged(eventId, 'seat.sold', ['c'], 5); // gap (4 missing): refetch gives 5
     await p.seatsChanged(eventId, 'seat.released', ['d'], 6); // after the snapshot: applied
-    await vi.waitFor(() => expect(applied).toEqual([3, 6]));
+    await vi.waitFor(() => expect(applied).toEqual([3, 6]), { timeout: 30_000 });
     expect(refetch).toHaveBeenCalledTimes(1);
     expect(sub.version).toBe(6);
   });
@@ -127,12 +134,12 @@ describe('reconnect', () => {
     expect(subscribes.filter((s) => s === topic)).toHaveLength(1);
 
     for (const socket of wss.clients) socket.terminate();
-    await vi.waitFor(() => expect(subscribes.filter((s) => s === topic)).toHaveLength(2));
-    await vi.waitFor(() => expect(refetch).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(subscribes.filter((s) => s === topic)).toHaveLength(2), { timeout: 30_000 });
+    await vi.waitFor(() => expect(refetch).toHaveBeenCalledTimes(1), { timeout: 30_000 });
     expect(sub.version).toBe(10);
 
     for (const socket of wss.clients) socket.send(JSON.stringify({ type: 'seat.held', eventId, seatIds: ['z'], version: 11 }));
-    await vi.waitFor(() => expect(applied).toEqual([11]));
+    await vi.waitFor(() => expect(applied).toEqual([11]), { timeout: 30_000 });
     await rt.ping();
   });
 
@@ -149,7 +156,7 @@ describe('reconnect', () => {
       };
       const sub = rt.onSeats(eventId, (c) => applied.push(c.version), { refetch });
       await sub.ready;
-      await vi.waitFor(() => expect(applied).toEqual([6]));
+      await vi.waitFor(() => expect(applied).toEqual([6]), { timeout: 30_000 });
       expect(snapshotsTaken).toBe(1);
       expect(sub.version).toBe(6);
     } finally {
