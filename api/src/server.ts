@@ -44,7 +44,14 @@ async function stopAll(): Promise<void> {
   // Stop accepting on both listeners; the realtime channel closes its sockets with 1001 (going
   // away); Fastify lets in-flight requests finish (a body still arriving included), then runs its
   // onClose hooks (the sweeper). Only then the pools, Redis and PostgreSQL go.
-  await Promise.all([realtime?.close(), app?.close()]);
+  // Node closes the connections that are idle when closing starts, not those that become idle when
+  // their in-flight request ends (they answered keep-alive): close those as they go idle.
+  const closeIdle = setInterval(() => app?.server.closeIdleConnections(), 100);
+  try {
+    await Promise.all([realtime?.close(), app?.close()]);
+  } finally {
+    clearInterval(closeIdle);
+  }
   await db?.end();
   await shared?.close();
   await embedded?.stop();

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: PostgreSQL and Redis (or the in-process stand-in) are reachable */
+        /** Readiness: PostgreSQL and Redis (or the in-process stand-in) are reachable; names the realtime transport */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -888,6 +888,11 @@ export interface operations {
                                 status: "ok" | "down";
                                 kind?: string;
                             };
+                            realtime: {
+                                /** @enum {string} */
+                                status: "ok";
+                                kind: "native" | "shim";
+                            };
                         };
                     };
                 };
@@ -936,6 +941,11 @@ export interface operations {
                             redis: {
                                 status: "ok" | "down";
                                 kind?: string;
+                            };
+                            realtime: {
+                                /** @enum {string} */
+                                status: "ok";
+                                kind: "native" | "shim";
                             };
                         };
                     };
