@@ -143,7 +143,7 @@ try {
   } else {
     log.warn(
       { transport: realtime.transport, port: realtime.port },
-      'realtime channel on uWebSockets.js (ws shim fallback): no native build for this Node version; slower and less tested',
+      'realtime channel on uWebSockets.js (ws shim fallback: no native build for this Node version, or UWS_USE_FALLBACK set): slower and less tested',
     );
   }
   const base = `http://localhost:${config.PORT}`;

@@ -7,10 +7,14 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createEmptyDatabase } from '../../test/harness/app.js';
 import { startServerProcess, type ServerProcess } from '../../test/harness/server-process.js';
+
+// Each test starts the real process (tsx compiles it at start): generous bounds for a busy machine.
+vi.setConfig({ testTimeout: 240_000 });
+const READY_MS = 180_000;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -56,7 +60,7 @@ async function holdPort(): Promise<{ port: number; release: () => Promise<void> 
 
 /** The output of a start that failed, from startServerProcess's rejection. */
 async function failedStart(env: Record<string, string | undefined>): Promise<{ code: string; lines: string[] }> {
-  const err = (await startServerProcess(env, 120_000).then(
+  const err = (await startServerProcess(env, READY_MS).then(
     async (s) => {
       await s.stop();
       throw new Error('the server started');
@@ -71,12 +75,15 @@ describe('shutdown', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'on %s: stops accepting, finishes a request whose body is still arriving, closes WebSockets with 1001, exits 0',
     async (signal) => {
-      const server: ServerProcess = await startServerProcess({
-        DATABASE_URL: await createEmptyDatabase(),
-        REDIS_URL: undefined,
-        TIKETI_SEED: 'none',
-        HEADERS_TIMEOUT_MS: '1000',
-      });
+      const server: ServerProcess = await startServerProcess(
+        {
+          DATABASE_URL: await createEmptyDatabase(),
+          REDIS_URL: undefined,
+          TIKETI_SEED: 'none',
+          HEADERS_TIMEOUT_MS: '1000',
+        },
+        READY_MS,
+      );
       try {
         const port = Number(new URL(server.baseUrl).port);
         if (signal === 'SIGTERM') {
@@ -123,6 +130,28 @@ describe('shutdown', () => {
       }
     },
   );
+});
+
+describe('realtime transport', () => {
+  // If the realtime channel ever refuses to start on the shim instead, this test changes with it.
+  it('on the ws shim (UWS_USE_FALLBACK=true): logged at warn, named in /ready and /metrics', async () => {
+    const server = await startServerProcess({
+      DATABASE_URL: await createEmptyDatabase(),
+      REDIS_URL: undefined,
+      TIKETI_SEED: 'none',
+      UWS_USE_FALLBACK: 'true',
+    });
+    try {
+      const line = server.lines.find((l) => l.includes('realtime channel on uWebSockets.js'));
+      expect(JSON.parse(line!)).toMatchObject({ level: 40, transport: 'shim' });
+      expect(((await (await fetch(`${server.baseUrl}/ready`)).json()) as { checks: unknown }).checks).toMatchObject({
+        realtime: { status: 'ok', kind: 'shim' },
+      });
+      expect(await (await fetch(`${server.baseUrl}/metrics`)).text()).toContain('tiketi_realtime_transport{transport="shim"} 1');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
 });
 
 describe('start-up failures name the port and its variable', () => {
