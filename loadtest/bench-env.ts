@@ -59,6 +59,9 @@ export async function forkBenchServer(options: {
       REDIS_URL: process.env.REDIS_URL ?? '',
       JWT_SECRET: BENCH_JWT_SECRET,
       RATE_LIMIT: 'off',
+      // Two thousand simulated buyers share one address here: no anti-hoarding limits.
+      HOLDS_PER_IP_PER_EVENT: '0',
+      HOLDS_PER_ACCOUNT_PER_MINUTE: '0',
       LOG_LEVEL: 'silent',
       TIKETI_SEED: 'none',
       ...options.env,

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Db } from './infra/db.js';
 import type { SharedState } from './infra/shared-state.js';
+import { createCounters } from './infra/counters.js';
 import { corsPlugin } from './plugins/cors.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { rateLimitPlugin, trustProxyOption } from './plugins/rate-limit.js';
 import { openapiDocument } from './openapi.js';
 import { authPlugin } from './modules/auth/plugin.js';
 import { authRoutes } from './modules/auth/routes.js';
@@ -19,7 +20,7 @@ import { opsRoutes } from './modules/ops/routes.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import { createCatalogService } from './modules/catalog/service.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
-import { createInventoryService, type HoldStrategy } from './modules/inventory/service.js';
+import { createInventoryService } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
 import { createRealtimePublisher } from './realtime/bus.js';
 
@@ -29,8 +30,6 @@ export interface AppDeps {
   shared: SharedState;
   /** pino options or `false`; server.ts passes its logger settings, tests usually silence it. */
   logger?: FastifyServerOptions['logger'];
-  /** Benchmark only (loadtest/bench-holds.ts): `naive-baseline` to measure against. Never set in production. */
-  holdStrategy?: HoldStrategy;
   /** The process's auth service, when start-up and the realtime channel share it; made here otherwise. */
   authService?: AuthService;
 }
@@ -66,7 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Unknown fields are an error, not silently dropped.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
     },
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (off by default).
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -86,41 +86,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxAgeSeconds: 600,
   });
   await app.register(metricsPlugin, { db });
-  if (config.RATE_LIMIT === 'on') {
-    await app.register(rateLimit, {
-      // Applied below as an app-wide onRequest hook rather than per route, so it runs before the
-      // routes' own auth hooks: unauthenticated floods are limited too.
-      global: false,
-      max: config.RATE_LIMIT_MAX,
-      timeWindow: config.RATE_LIMIT_WINDOW_MS,
-      // Shared across instances through Redis; per process otherwise.
-      ...(shared.redis ? { redis: shared.redis, nameSpace: `${config.REDIS_PREFIX}rl:` } : {}),
-      // A signed-in caller is limited per credential, anyone else per IP.
-      keyGenerator: (request) => request.headers.authorization?.slice(-24) ?? request.ip,
-      allowList: (request) => ['/health', '/ready', '/metrics'].includes(request.url),
-      enableDraftSpec: true,
-      errorResponseBuilder: (_request, context) => {
-        const err = new Error(`Rate limit exceeded, retry in ${context.after}`) as Error & { statusCode: number };
-        err.statusCode = 429;
-        return err;
-      },
-    });
-    app.addHook('onRequest', app.rateLimit());
-  }
-
   const authService = deps.authService ?? createAuthService(config, db);
   await app.register(authPlugin, { service: authService });
-  await app.register(idempotencyPlugin, { shared });
+  // Rate limits and hold limits count through Redis when there is one, per instance otherwise.
+  const counters = createCounters({
+    redis: shared.redis,
+    prefix: `${config.REDIS_PREFIX}rl:`,
+    onRedisError: (err) => app.log.warn({ err }, 'rate-limit counters: Redis failed, counting per instance for now'),
+  });
+  if (config.RATE_LIMIT === 'on') await app.register(rateLimitPlugin, { config, counters });
+  await app.register(idempotencyPlugin, {
+    shared,
+    prefix: config.REDIS_PREFIX,
+    maxPerOwner: config.IDEMPOTENCY_MAX_KEYS_PER_USER,
+    localMax: config.IDEMPOTENCY_LOCAL_MAX,
+  });
 
-  await app.register(opsRoutes, { db, shared });
+  await app.register(opsRoutes, { db, shared, config });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true } });
+  // In production the reference is read-only unless DOCS_TRY_IT_OUT=true: no requests from /docs.
+  const tryItOut = config.DOCS_TRY_IT_OUT ?? config.NODE_ENV !== 'production';
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { deepLinking: true, tryItOutEnabled: tryItOut, ...(tryItOut ? {} : { supportedSubmitMethods: [] }) },
+  });
 
   const inventoryService = createInventoryService({
     config,
     db,
     publisher: createRealtimePublisher(shared),
-    holdStrategy: deps.holdStrategy,
+    counters,
     log: (err, msg) => app.log.error({ err }, msg),
   });
   const sweeper = createSweeper(inventoryService, config.SWEEP_INTERVAL_MS, (err) => app.log.error({ err }, 'inventory sweep failed'));

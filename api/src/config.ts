@@ -27,10 +27,21 @@ export const ConfigSchema = Type.Object({
   EMBEDDED_PG_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   /** `sample` loads the sample catalog into an empty database at start; `none` skips it. */
   TIKETI_SEED: Type.Union([Type.Literal('sample'), Type.Literal('none')], { default: 'sample' }),
-  /** Secret that signs user JWTs and queue admission tokens (at least 32 characters in production). */
-  JWT_SECRET: Type.String({ minLength: 16, default: 'tiketi-development-secret-change-me' }),
-  /** Lifetime of a user JWT, as a jose duration such as `7d` or `15m`. */
-  JWT_EXPIRES_IN: Type.String({ default: '7d', pattern: '^[0-9]+\\s?(s|m|h|d|w)$' }),
+  /**
+   * Secret that signs user JWTs and queue admission tokens. Required in production (32+ characters,
+   * not a placeholder); unset elsewhere = a random secret kept in TIKETI_DATA_DIR/jwt-secret (0600).
+   */
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  /** Lifetime of an access token (user JWT), as a duration such as `15m` or `1h`. */
+  JWT_EXPIRES_IN: Type.String({ default: '15m', pattern: '^[0-9]+\\s?(s|m|h|d|w)$' }),
+  /** Lifetime of a refresh token (single use, rotated on every refresh). */
+  JWT_REFRESH_EXPIRES_IN: Type.String({ default: '30d', pattern: '^[0-9]+\\s?(s|m|h|d|w)$' }),
+  /** How long a user's role and token version are cached per instance, in ms (0 = read on every request). */
+  AUTH_CACHE_TTL_MS: Type.Integer({ default: 10_000, minimum: 0, maximum: 60_000 }),
+  /** Bearer token for GET /metrics; required to serve /metrics in production (unset there = 404). */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Whether /docs offers "Try it out"; default on outside production, off in production. */
+  DOCS_TRY_IT_OUT: Type.Optional(Type.Boolean()),
   /** JWKS URL that Google ID tokens are verified against. */
   GOOGLE_JWKS_URL: Type.String({ default: 'https://www.googleapis.com/oauth2/v3/certs' }),
   /** OAuth client id(s) that Google ID tokens must be issued for, comma separated; unset = Google login off. */
@@ -46,6 +57,19 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ default: 300, minimum: 1 }),
   /** Window of the rate limit, in milliseconds. */
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1000 }),
+  /** Sign-in attempts (login, register, Google) per client address per AUTH_RATE_LIMIT_WINDOW_MS; off with RATE_LIMIT. */
+  AUTH_RATE_LIMIT_PER_IP: Type.Integer({ default: 20, minimum: 1 }),
+  /** Sign-in attempts per account (email) per AUTH_RATE_LIMIT_WINDOW_MS, whatever the address. */
+  AUTH_RATE_LIMIT_PER_ACCOUNT: Type.Integer({ default: 10, minimum: 1 }),
+  /** Window of the sign-in limits, in milliseconds. */
+  AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 900_000, minimum: 1000 }),
+  /**
+   * Which proxies may set X-Forwarded-For: `off` (the default: the socket address is the client), a
+   * hop count such as `1`, or a comma-separated list of proxy addresses or CIDRs.
+   */
+  TRUST_PROXY: Type.String({ default: 'off', pattern: '^(off|[0-9]+|[0-9A-Fa-f.:/]+(\\s*,\\s*[0-9A-Fa-f.:/]+)*)$' }),
+  /** How long a Redis command may take before it counts as failed (fallbacks and 503s), in milliseconds. */
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 500, minimum: 10 }),
   /** Allowed CORS origins, comma separated; `*` allows any. */
   CORS_ORIGINS: Type.String({ default: '*' }),
   /** pino level. */
@@ -59,6 +83,19 @@ export const ConfigSchema = Type.Object({
   RESERVATION_TTL_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
   /** Most tickets one user may hold or reserve for one event. */
   MAX_TICKETS_PER_USER: Type.Integer({ default: 8, minimum: 1 }),
+  /**
+   * `on` (the default): a hold answered 201 survives a PostgreSQL crash. `off` commits holds
+   * asynchronously (faster under load): a crash may lose holds acknowledged in its last ~0.6 s.
+   */
+  HOLDS_SYNCHRONOUS_COMMIT: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  /** Most holds one client address may create per event per HOLD_TTL_SECONDS (anti-hoarding); 0 = no limit. */
+  HOLDS_PER_IP_PER_EVENT: Type.Integer({ default: 50, minimum: 0 }),
+  /** Most holds one account may create per minute, all events together; 0 = no limit. */
+  HOLDS_PER_ACCOUNT_PER_MINUTE: Type.Integer({ default: 20, minimum: 0 }),
+  /** Idempotency: most stored answers per account (the oldest are forgotten first). */
+  IDEMPOTENCY_MAX_KEYS_PER_USER: Type.Integer({ default: 1000, minimum: 1 }),
+  /** Idempotency: most stored answers in the in-process store (no Redis, or Redis down). */
+  IDEMPOTENCY_LOCAL_MAX: Type.Integer({ default: 10_000, minimum: 1 }),
   /** How often the sweeper releases expired holds and reservations, in milliseconds. */
   SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 100 }),
   /** How long graceful shutdown waits for in-flight requests, in milliseconds. */
@@ -72,6 +109,41 @@ export const ConfigSchema = Type.Object({
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+// Public values that must never sign tokens: the old built-in default and the deploy placeholders.
+const PUBLIC_SECRETS = new Set(['tiketi-development-secret-change-me', 'CHANGE_ME_TO_32_OR_MORE_RANDOM_CHARACTERS']);
+const PLACEHOLDER = /change[-_ ]?me|placeholder|replace[-_ ]?me|your[-_ ]?secret|^(.)\1*$/i;
+
+/** Whether a secret is a known public value or an obvious placeholder. */
+export function isPublicSecret(secret: string): boolean {
+  return PUBLIC_SECRETS.has(secret) || PLACEHOLDER.test(secret);
+}
+
+/**
+ * Why this configuration must not start, one line each naming the variable. A public secret is
+ * refused in every mode (anyone could sign an admin token with it); production also needs its own
+ * secret and a real database.
+ */
+export function unsafeConfiguration(config: Config): string[] {
+  const problems: string[] = [];
+  const production = config.NODE_ENV === 'production';
+  if (config.JWT_SECRET !== undefined && isPublicSecret(config.JWT_SECRET)) {
+    problems.push('JWT_SECRET is a public default or placeholder; set 32 or more random characters (e.g. `openssl rand -base64 48`)');
+  } else if (production && config.JWT_SECRET === undefined) {
+    problems.push('JWT_SECRET is required when NODE_ENV=production; set 32 or more random characters (e.g. `openssl rand -base64 48`)');
+  } else if (production && config.JWT_SECRET!.length < 32) {
+    problems.push(`JWT_SECRET has ${config.JWT_SECRET!.length} characters; NODE_ENV=production needs at least 32`);
+  }
+  if (production && !config.DATABASE_URL) {
+    problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded PostgreSQL is for development only)');
+  } else if (production && /change[-_ ]?me/i.test(config.DATABASE_URL!)) {
+    problems.push('DATABASE_URL still holds the CHANGE_ME placeholder password');
+  }
+  if (production && config.METRICS_TOKEN !== undefined && isPublicSecret(config.METRICS_TOKEN)) {
+    problems.push('METRICS_TOKEN is a placeholder; set 16 or more random characters or unset it');
+  }
+  return problems;
+}
 
 /** Reads and validates configuration; a bad value throws an error naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {

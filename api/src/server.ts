@@ -4,13 +4,13 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
+import { loadConfig, unsafeConfiguration } from './config.js';
 import { createPool, type Db } from './infra/db.js';
 import type { EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { assertPortFree, PortInUseError, StartupError } from './infra/ports.js';
 import { migrateUp } from './infra/migrate.js';
 import { connectSharedState, type SharedState } from './infra/shared-state.js';
-import { prepareDatabase } from './startup.js';
+import { developmentJwtSecret, prepareDatabase } from './startup.js';
 import { createAuthService } from './modules/auth/service.js';
 import { startRealtimeServer, type RealtimeServer } from './realtime/server.js';
 import { forwardRealtimeUpgrades } from './realtime/upgrade-forwarder.js';
@@ -22,6 +22,12 @@ try {
   console.error((err as Error).message);
   process.exit(78); // EX_CONFIG
 }
+// Production refuses to start unsafe (a public secret, no database): one line per reason.
+const refusals = unsafeConfiguration(config);
+if (refusals.length > 0) {
+  for (const line of refusals) console.error(`Refusing to start: ${line}`);
+  process.exit(78);
+}
 
 const logOptions = {
   level: config.LOG_LEVEL,
@@ -32,6 +38,7 @@ const logOptions = {
   },
 };
 const log = pino(logOptions);
+if (!config.JWT_SECRET) config = { ...config, JWT_SECRET: await developmentJwtSecret(config.TIKETI_DATA_DIR, log) };
 
 // What has started so far, stopped in reverse order on shutdown or when the start fails half-way.
 let embedded: EmbeddedDatabase | undefined;
@@ -103,7 +110,7 @@ try {
   await migrateUp(databaseUrl, (m) => log.info(m));
 
   db = createPool(databaseUrl, config.DATABASE_POOL_MAX);
-  shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX);
+  shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   if (shared.kind === 'memory') {
     log.warn('REDIS_URL unset: single-instance mode with in-process queue, fan-out, idempotency and rate limits');
   } else {

@@ -183,7 +183,7 @@ describe('holds', () => {
     const other = await hold(ev, u!, { seatIds: [ev.seats.A![1]] }, key);
     expect([other.statusCode, other.json().code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
   });
-  it('recovers when the connection under a hold batch dies: that batch answers 500, the next hold succeeds', async () => {
+  it('recovers when the connection under a hold batch dies: that batch answers 503 with Retry-After, the next hold succeeds', async () => {
     const ev = await createEventFixture(t.db);
     const [a, b] = await createUsers(t, 2);
     const [s1, s2] = ev.seats.A!;
@@ -193,8 +193,9 @@ describe('holds', () => {
       const pending = hold(ev, a!, { seatIds: [s1] });
       expect(await blocker.waiters({ kill: true })).toBe(1);
       const res = await pending;
-      expect(res.statusCode).toBe(500);
-      expect(res.json().code).toBe('INTERNAL_ERROR');
+      expect(res.statusCode).toBe(503);
+      expect(res.json().code).toBe('SERVICE_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBe('5');
     } finally {
       await blocker.end();
     }

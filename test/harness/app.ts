@@ -70,11 +70,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       PORT: 0,
       REALTIME_PORT: 0,
       HOST: '127.0.0.1',
+      // Every test client shares 127.0.0.1: limits per address and the anti-hoarding limits are
+      // off unless a test sets them (the rate-limit and hoarding tests do).
+      AUTH_RATE_LIMIT_PER_IP: 1_000_000,
+      AUTH_RATE_LIMIT_PER_ACCOUNT: 1_000_000,
+      HOLDS_PER_IP_PER_EVENT: 0,
+      HOLDS_PER_ACCOUNT_PER_MINUTE: 0,
       ...options.config,
     },
   );
   const db = createPool(databaseUrl, config.DATABASE_POOL_MAX);
-  const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX);
+  const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   const authService = createAuthService(config, db);
   const app = await buildApp({ config, db, shared, logger: false, authService });
   let baseUrl = '';

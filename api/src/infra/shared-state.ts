@@ -22,8 +22,12 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-export async function connectSharedState(redisUrl: string | undefined, prefix: string): Promise<SharedState> {
-  return redisUrl ? RedisState.connect(redisUrl, prefix) : new MemoryState();
+export async function connectSharedState(
+  redisUrl: string | undefined,
+  prefix: string,
+  options: { commandTimeoutMs?: number } = {},
+): Promise<SharedState> {
+  return redisUrl ? RedisState.connect(redisUrl, prefix, options.commandTimeoutMs ?? 500) : new MemoryState();
 }
 
 class RedisState implements SharedState {
@@ -38,8 +42,17 @@ class RedisState implements SharedState {
     subscriber.on('message', (channel: string, message: string) => this.bus.emit(channel, message));
   }
 
-  static async connect(url: string, prefix: string): Promise<RedisState> {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true };
+  static async connect(url: string, prefix: string, commandTimeoutMs: number): Promise<RedisState> {
+    // With Redis down, commands fail at once (no offline queue) or after commandTimeout (a hung
+    // Redis), so callers fall back or answer 503 quickly instead of stalling requests for seconds.
+    // ioredis keeps reconnecting in the background; nothing needs a restart once Redis is back.
+    const options = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      commandTimeout: commandTimeoutMs,
+    };
     const redis = new Redis(url, options);
     const subscriber = new Redis(url, { lazyConnect: true });
     // Errors surface on commands and in /ready; without a listener ioredis would print each retry.

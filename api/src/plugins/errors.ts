@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { isDependencyOutage, OUTAGE_RETRY_AFTER_SECONDS } from '../infra/outage.js';
 import { AppError, ERROR_CODES, ProblemSchema, problemType, type ErrorCode, type FieldError } from '../errors.js';
 
 /** Writes a problem+json answer; the only place responses for errors are shaped. */
@@ -48,6 +49,7 @@ export const errorsPlugin = fp(
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (err instanceof AppError) {
         if (err.status >= 500) request.log.error({ err }, 'request failed');
+        if (typeof err.extra.retryAfterSeconds === 'number') reply.header('retry-after', err.extra.retryAfterSeconds);
         return sendProblem(request, reply, err.code, err.detail, err.extra);
       }
       if (err.validation) {
@@ -65,6 +67,13 @@ export const errorsPlugin = fp(
       }
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         return sendProblem(request, reply, 'VALIDATION_FAILED', err.message);
+      }
+      if (isDependencyOutage(err)) {
+        request.log.warn({ err }, 'dependency unavailable');
+        reply.header('retry-after', OUTAGE_RETRY_AFTER_SECONDS);
+        return sendProblem(request, reply, 'SERVICE_UNAVAILABLE', 'A dependency is unreachable; retry shortly', {
+          retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
+        });
       }
       request.log.error({ err }, 'unhandled error');
       return sendProblem(request, reply, 'INTERNAL_ERROR', 'Something went wrong on our side; the request id helps us find it');

@@ -32,7 +32,7 @@ export function limitExceeded(max: number, have: number) {
 }
 
 export function createBatchedHolds(deps: {
-  config: Pick<Config, 'HOLD_TTL_SECONDS' | 'MAX_TICKETS_PER_USER'>;
+  config: Pick<Config, 'HOLD_TTL_SECONDS' | 'MAX_TICKETS_PER_USER' | 'HOLDS_SYNCHRONOUS_COMMIT'>;
   db: Db;
   /** Called after each COMMIT with the seat changes to announce. */
   publish: (changes: VersionedSeatChange[]) => void;
@@ -54,7 +54,13 @@ export function createBatchedHolds(deps: {
       const seatIds = [...new Set(reqs.flatMap((r) => r.seatIds ?? []))];
       const typeIds = [...new Set(reqs.flatMap((r) => (r.items ?? []).map((i) => i.ticketTypeId)))];
       inTransaction = true;
-      const opened = await repo.openHoldBatch(client, { eventId, userIds: users, seatIds, ticketTypeIds: typeIds });
+      const opened = await repo.openHoldBatch(client, {
+        eventId,
+        userIds: users,
+        seatIds,
+        ticketTypeIds: typeIds,
+        asyncCommit: config.HOLDS_SYNCHRONOUS_COMMIT === 'off',
+      });
       const event = opened.event;
       if (!event || event.status !== 'on_sale') {
         await repo.rollback(client);

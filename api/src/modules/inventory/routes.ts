@@ -63,6 +63,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
             'SEAT_NOT_FOUND',
             'SEAT_UNAVAILABLE',
             'TICKET_LIMIT_EXCEEDED',
+            'HOLD_LIMIT_EXCEEDED',
             'SOLD_OUT',
             'TICKET_TYPE_NOT_FOUND',
             'IDEMPOTENCY_KEY_REUSED',
@@ -73,7 +74,10 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
       },
     },
     async (request, reply) => {
-      const hold = await service.createHold({ userId: request.principal!.userId, eventId: request.params.eventId, ...request.body });
+      const hold = await service.createHold(
+        { userId: request.principal!.userId, eventId: request.params.eventId, ...request.body },
+        request.ip,
+      );
       return reply.status(201).send(hold);
     },
   );

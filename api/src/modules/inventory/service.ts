@@ -1,19 +1,14 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Db } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
-import { createBatchedHolds, isRetryable, limitExceeded } from './hold-batches.js';
-import { inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow, type SeatRow } from './repository.js';
-import { publishSeatChanges, recordSeatChange, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
-
-/**
- * How holds take seats. `batched` (the default and the only production strategy) groups concurrent
- * holds per event into one transaction with set-based statements. `naive-baseline` exists for the
- * benchmark only: one transaction per hold and one UPDATE per seat, to measure against.
- */
-export type HoldStrategy = 'batched' | 'naive-baseline';
+import type { Counters } from '../../infra/counters.js';
+import { createBatchedHolds, isRetryable } from './hold-batches.js';
+import { createHoldLimits } from './hold-limits.js';
+import { inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow } from './repository.js';
+import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
 
 import { sum, toSeatView, type HoldRequest, type HoldView } from './views.js';
 
@@ -76,7 +71,8 @@ export function createInventoryService(deps: {
   config: Config;
   db: Db;
   publisher: RealtimePublisher;
-  holdStrategy?: HoldStrategy;
+  /** Counters for the anti-hoarding limits; without them those limits are off. */
+  counters?: Counters;
   log?: (err: unknown, msg: string) => void;
 }) {
   const { config, db, publisher } = deps;
@@ -85,6 +81,7 @@ export function createInventoryService(deps: {
     publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
 
   const batchedHolds = createBatchedHolds({ config, db, publish, log });
+  const holdLimits = deps.counters ? createHoldLimits(config, deps.counters) : undefined;
 
   /** A transaction whose result is published after COMMIT; deadlocks are retried. */
   async function changeSeats<T>(work: (client: pg.PoolClient) => Promise<{ result: T; changes: VersionedSeatChange[] }>): Promise<T> {
@@ -97,56 +94,6 @@ export function createInventoryService(deps: {
         if (!isRetryable(err) || attempt >= 4) throw err;
       }
     }
-  }
-
-  // ---------------------------------------------------------------- holds, naive baseline (bench only)
-
-  /** One transaction per hold, one UPDATE per seat: what the benchmark compares against. */
-  async function holdNaive(req: HoldRequest & { seatIds: string[] }): Promise<HoldView> {
-    const { view, changes } = await repo.withHoldTransaction(db, async (client) => {
-      const event = await repo.lockBuyersForEvent(client, req.eventId, [req.userId]);
-      if (!event) throw new AppError('EVENT_NOT_FOUND');
-      if (event.status !== 'on_sale') throw new AppError('EVENT_NOT_ON_SALE');
-      const have = (await repo.countTicketsByUser(client, req.eventId, [req.userId])).get(req.userId) ?? 0;
-      if (have + req.seatIds.length > config.MAX_TICKETS_PER_USER) throw limitExceeded(config.MAX_TICKETS_PER_USER, have);
-      const id = randomUUID();
-      const row = await repo.insertHoldRow(client, {
-        id,
-        eventId: req.eventId,
-        userId: req.userId,
-        ttlSeconds: config.HOLD_TTL_SECONDS,
-        seatIds: req.seatIds,
-      });
-      const held: SeatRow[] = [];
-      // Seats in id order, the lock order of every seat write (the sweeper's too): in request order
-      // a naive hold and a sweep could deadlock (bench:holds: 1-2 answers 500 per naive run).
-      for (const seatId of [...req.seatIds].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))) {
-        const seat = await repo.holdOneSeat(client, { eventId: req.eventId, seatId, holdId: id });
-        if (!seat) {
-          if (!(await repo.seatExists(client, req.eventId, seatId))) throw new AppError('SEAT_NOT_FOUND', undefined, { seatIds: [seatId] });
-          throw new AppError('SEAT_UNAVAILABLE', undefined, { seatIds: [seatId] });
-        }
-        held.push(seat);
-      }
-      const version = await recordSeatChange(client, req.eventId, 'seat.held', req.seatIds);
-      const seats = held.map(toSeatView);
-      return {
-        view: {
-          id,
-          eventId: req.eventId,
-          status: 'active' as const,
-          seats,
-          items: [],
-          totalAmount: sum(seats.map((s) => s.price)),
-          currency: event.currency,
-          expiresAt: row.expires_at.toISOString(),
-          createdAt: row.created_at.toISOString(),
-        },
-        changes: [{ eventId: req.eventId, type: 'seat.held' as const, seatIds: req.seatIds, version: version! }],
-      };
-    });
-    publish(changes);
-    return view;
   }
 
   // ---------------------------------------------------------------- releases (shared by cancel, release, sweeper)
@@ -200,7 +147,8 @@ export function createInventoryService(deps: {
       };
     },
 
-    async createHold(req: HoldRequest): Promise<HoldView> {
+    /** `clientIp` (the caller's address) feeds the anti-hoarding limits. */
+    async createHold(req: HoldRequest, clientIp?: string): Promise<HoldView> {
       if (req.items) {
         const ids = req.items.map((i) => i.ticketTypeId);
         if (new Set(ids).size !== ids.length) {
@@ -209,8 +157,11 @@ export function createInventoryService(deps: {
           });
         }
       }
-      if (deps.holdStrategy === 'naive-baseline' && req.seatIds) return holdNaive(req as HoldRequest & { seatIds: string[] });
-      return batchedHolds.submit(req);
+      const client = holdLimits && clientIp !== undefined ? { userId: req.userId, eventId: req.eventId, ip: clientIp } : undefined;
+      if (client) await holdLimits!.check(client);
+      const hold = await batchedHolds.submit(req);
+      if (client) await holdLimits!.record(client);
+      return hold;
     },
 
     async getHold(userId: string, holdId: string): Promise<HoldView> {
