@@ -51,7 +51,14 @@ async function stopAll(): Promise<void> {
   // Stop accepting on both listeners; the realtime channel closes its sockets with 1001 (going
   // away); Fastify lets in-flight requests finish (a body still arriving included), then runs its
   // onClose hooks (the sweeper). Only then the pools, Redis and PostgreSQL go.
-  await Promise.all([realtime?.close(), app?.close()]);
+  // Node closes the connections that are idle when closing starts, not those that become idle when
+  // their in-flight request ends (they answered keep-alive): close those as they go idle.
+  const closeIdle = setInterval(() => app?.server.closeIdleConnections(), 100);
+  try {
+    await Promise.all([realtime?.close(), app?.close()]);
+  } finally {
+    clearInterval(closeIdle);
+  }
   await db?.end();
   await shared?.close();
   await embedded?.stop();
@@ -143,7 +150,7 @@ try {
   } else {
     log.warn(
       { transport: realtime.transport, port: realtime.port },
-      'realtime channel on uWebSockets.js (ws shim fallback): no native build for this Node version; slower and less tested',
+      'realtime channel on uWebSockets.js (ws shim fallback: no native build for this Node version, or UWS_USE_FALLBACK set): slower and less tested',
     );
   }
   const base = `http://localhost:${config.PORT}`;

@@ -390,6 +390,9 @@ export async function startEmbeddedPostgres(opts: {
   } else if (!creds) {
     // Made by an earlier version with the public password: rotated below, once PostgreSQL runs.
     legacy = true;
+    // Those also sent passwords in clear text (pg_hba `password`); the stored hashes are SCRAM.
+    const hba = path.join(pgdata, 'pg_hba.conf');
+    writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^((?:local|host)\S*\s.*\s)password\s*$/gm, '$1scram-sha-256'));
     creds = { superuser: LEGACY.user, superuserPassword: newPassword(), appUser: APP_ROLE, appPassword: newPassword() };
   }
   if (who) chownSync(pgdata, who.uid, who.gid);

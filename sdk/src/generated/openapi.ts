@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: PostgreSQL and Redis (or the in-process stand-in) are reachable */
+        /** Readiness: PostgreSQL and Redis (or the in-process stand-in) are reachable; names the realtime transport */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -1000,6 +1000,11 @@ export interface operations {
                                 status: "ok" | "down";
                                 kind?: string;
                             };
+                            realtime: {
+                                /** @enum {string} */
+                                status: "ok";
+                                kind: "native" | "shim";
+                            };
                         };
                     };
                 };
@@ -1048,6 +1053,11 @@ export interface operations {
                             redis: {
                                 status: "ok" | "down";
                                 kind?: string;
+                            };
+                            realtime: {
+                                /** @enum {string} */
+                                status: "ok";
+                                kind: "native" | "shim";
                             };
                         };
                     };

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
+import { Gauge } from 'prom-client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
@@ -7,8 +8,16 @@ import { AppError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { SharedState } from '../../infra/shared-state.js';
 import { problems } from '../../schemas.js';
+import { realtimeTransport } from '../../realtime/server.js';
 
 const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('down')]), kind: Type.Optional(Type.String()) });
+
+const Checks = Type.Object({
+  postgres: Check,
+  redis: Check,
+  /** Which WebSocket transport serves the realtime channel: `native` uWebSockets.js or its `shim` (ws) fallback. */
+  realtime: Type.Object({ status: Type.Literal('ok'), kind: Type.Union([Type.Literal('native'), Type.Literal('shim')]) }),
+});
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -38,6 +47,14 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{
   shared: SharedState;
   config: Pick<Config, 'METRICS_TOKEN' | 'NODE_ENV'>;
 }> = async (app, { db, shared, config }) => {
+  // The transport is fixed for the process's life: one series, value 1, labelled with it.
+  new Gauge({
+    name: 'tiketi_realtime_transport',
+    help: 'WebSocket transport of the realtime channel (1 for the one in use): native uWebSockets.js build or the ws shim',
+    labelNames: ['transport'],
+    registers: [app.metrics],
+  }).set({ transport: realtimeTransport }, 1);
+
   app.get(
     '/health',
     {
@@ -60,10 +77,10 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         operationId: 'ready',
         tags: ['ops'],
-        summary: 'Readiness: PostgreSQL and Redis (or the in-process stand-in) are reachable',
+        summary: 'Readiness: PostgreSQL and Redis (or the in-process stand-in) are reachable; names the realtime transport',
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), checks: Type.Object({ postgres: Check, redis: Check }) }),
-          503: Type.Object({ status: Type.Literal('unavailable'), checks: Type.Object({ postgres: Check, redis: Check }) }),
+          200: Type.Object({ status: Type.Literal('ready'), checks: Checks }),
+          503: Type.Object({ status: Type.Literal('unavailable'), checks: Checks }),
           ...problems(),
         },
       },
@@ -74,7 +91,11 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{
         () => 'down' as const,
       );
       const redis = (await shared.ping()) ? ('ok' as const) : ('down' as const);
-      const checks = { postgres: { status: postgres }, redis: { status: redis, kind: shared.kind } };
+      const checks = {
+        postgres: { status: postgres },
+        redis: { status: redis, kind: shared.kind },
+        realtime: { status: 'ok' as const, kind: realtimeTransport },
+      };
       if (postgres === 'ok' && redis === 'ok') return { status: 'ready' as const, checks };
       return reply.status(503).send({ status: 'unavailable' as const, checks });
     },
