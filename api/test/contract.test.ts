@@ -103,7 +103,7 @@ describe('every admin route checks the role', () => {
     const { createTestApp, registerUser, bearer } = await import('../../test/harness/app.js');
     const t = await createTestApp({ state: 'memory' });
     try {
-      const served = t.app.swagger() as { paths: Record<string, Record<string, Operation & { 'x-tiketi-role'?: string }>> };
+      const served = t.app.swagger() as unknown as { paths: Record<string, Record<string, Operation & { 'x-tiketi-role'?: string }>> };
       const all: Array<[string, Operation & { 'x-tiketi-role'?: string }]> = [];
       for (const [path, item] of Object.entries(served.paths)) {
         for (const [method, op] of Object.entries(item)) all.push([`${method.toUpperCase()} ${path}`, op]);

@@ -17,6 +17,8 @@ export interface LogoutResult {
   profile: string;
   /** False when the profile had no saved token. */
   loggedOut: boolean;
+  /** Whether the server revoked the sign-in (or, with --everywhere, every session of the account). */
+  revokedOnServer: boolean;
 }
 
 export interface WhoamiResult {
@@ -34,6 +36,13 @@ export interface ApiKeyListResult {
 }
 
 export type ApiKeyRevokeResult = ApiKey;
+
+export interface UserListResult {
+  data: User[];
+  nextCursor: string | null;
+}
+
+export type UserSetRoleResult = User;
 
 /** Every `list` command: one page (or all of them with --all, then nextCursor is null). */
 export interface ListResult<T> {

@@ -14,7 +14,7 @@ export {
   errorFromResponse,
 } from './errors.js';
 export type { Problem, ProblemCode, ConnectionErrorCode } from './errors.js';
-export { PagePromise, type Page, type CallInit } from './transport.js';
+export { PagePromise, type Page, type CallInit, type Credentials } from './transport.js';
 export {
   RealtimeClient,
   createRealtimeClient,

@@ -25,6 +25,11 @@ export type GoogleLoginBody = BodyOf<'loginWithGoogle'>;
 export type VerifyResult = operations['verifyToken']['responses'][200]['content']['application/json'];
 export type CreateApiKeyBody = BodyOf<'createApiKey'>;
 export type ListApiKeysQuery = QueryOf<'listApiKeys'>;
+/** `read-only` (admin reads), `catalog` (catalog writes), `operations` (holds, reservations, users ...). */
+export type ApiKeyScope = ApiKey['scopes'][number];
+export type Role = User['role'];
+export type ListUsersQuery = QueryOf<'listUsers'>;
+export type UpdateUserBody = BodyOf<'updateUser'>;
 
 /** `?limit=&cursor=` of every plain list. */
 export type ListQuery = { limit?: number; cursor?: string };
