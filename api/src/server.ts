@@ -53,8 +53,15 @@ const app = await buildApp({ config, db, shared, logger: logOptions, authService
 await prepareDatabase(config, db, authService, log);
 
 await app.listen({ host: config.HOST, port: config.PORT });
-const realtime = await startRealtimeServer({ host: config.HOST, port: config.REALTIME_PORT, shared, verifyToken: authService.verifyToken });
-forwardRealtimeUpgrades(app.server, realtime.port);
+const realtime = await startRealtimeServer({
+  host: config.HOST,
+  port: config.REALTIME_PORT,
+  shared,
+  verifyToken: authService.verifyToken,
+  db,
+  config,
+});
+forwardRealtimeUpgrades(app.server, realtime);
 log.info(
   { transport: realtime.transport, port: realtime.port },
   `realtime channel on uWebSockets.js (${realtime.transport === 'native' ? 'native build' : 'ws shim fallback'})`,

@@ -82,12 +82,19 @@ export class Tiketi {
     return new Tiketi({ ...this.config, token });
   }
 
-  /** The realtime channel for this client's token, created on first use (connects on first subscribe). */
+  /**
+   * The realtime channel for this client's token, created on first use (connects on first
+   * subscribe). Signed in, it opens with a one-time ticket; without `realtimeUrl` it connects where
+   * the API says the realtime listener is (the ticket's `url`), else to `baseUrl`.
+   */
   get realtime(): RealtimeClient {
+    const token = this.config.token;
     return (this.#realtime ??= createRealtimeClient({
       url: this.config.realtimeUrl ?? this.config.baseUrl,
-      token: this.config.token,
+      token,
       WebSocket: this.config.WebSocket,
+      ticket: token ? () => this.#transport.call(undefined, (init) => this.#transport.http.POST('/v1/realtime/tickets', init)) : undefined,
+      preferAdvertisedUrl: this.config.realtimeUrl === undefined,
     }));
   }
 }

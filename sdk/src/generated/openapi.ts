@@ -490,6 +490,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/realtime/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time ticket to open the realtime channel as yourself
+         * @description Open `/v1/realtime?ticket=…` with it within 30 s (REALTIME_TICKET_TTL_SECONDS); it works once. This keeps the JWT out of URLs, which proxies log. `url`, when present, is the realtime listener to prefer over the API port.
+         */
+        post: operations["createRealtimeTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -506,7 +526,7 @@ export interface components {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "INVALID_API_KEY" | "INVALID_CREDENTIALS" | "GOOGLE_LOGIN_DISABLED" | "INVALID_GOOGLE_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_IDEMPOTENCY_KEY" | "EVENT_NOT_FOUND" | "EVENT_HAS_SALES" | "INVALID_STATUS_TRANSITION" | "LAYOUT_NOT_FOUND" | "INVALID_LAYOUT" | "LAYOUT_NAME_TAKEN" | "TICKET_TYPE_NOT_FOUND" | "TICKET_TYPE_IN_USE" | "TICKET_TYPE_EXISTS" | "NEWS_NOT_FOUND" | "KEYWORD_MAPPING_NOT_FOUND" | "KEYWORD_MAPPING_EXISTS" | "API_KEY_NOT_FOUND" | "EVENT_NOT_ON_SALE" | "SEAT_NOT_FOUND" | "SEAT_UNAVAILABLE" | "SOLD_OUT" | "TICKET_LIMIT_EXCEEDED" | "HOLD_NOT_FOUND" | "HOLD_EXPIRED" | "HOLD_ALREADY_USED" | "RESERVATION_NOT_FOUND" | "RESERVATION_NOT_CANCELLABLE" | "RESERVATION_EXPIRED" | "QUEUE_ADMISSION_REQUIRED" | "AMOUNT_MISMATCH" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "INVALID_API_KEY" | "INVALID_CREDENTIALS" | "GOOGLE_LOGIN_DISABLED" | "INVALID_GOOGLE_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_IDEMPOTENCY_KEY" | "EVENT_NOT_FOUND" | "EVENT_HAS_SALES" | "INVALID_STATUS_TRANSITION" | "LAYOUT_NOT_FOUND" | "INVALID_LAYOUT" | "LAYOUT_NAME_TAKEN" | "TICKET_TYPE_NOT_FOUND" | "TICKET_TYPE_IN_USE" | "TICKET_TYPE_EXISTS" | "NEWS_NOT_FOUND" | "KEYWORD_MAPPING_NOT_FOUND" | "KEYWORD_MAPPING_EXISTS" | "API_KEY_NOT_FOUND" | "EVENT_NOT_ON_SALE" | "SEAT_NOT_FOUND" | "SEAT_UNAVAILABLE" | "SOLD_OUT" | "TICKET_LIMIT_EXCEEDED" | "HOLD_NOT_FOUND" | "HOLD_EXPIRED" | "HOLD_ALREADY_USED" | "RESERVATION_NOT_FOUND" | "RESERVATION_NOT_CANCELLABLE" | "RESERVATION_EXPIRED" | "QUEUE_ADMISSION_REQUIRED" | "AMOUNT_MISMATCH" | "INVALID_REALTIME_TICKET" | "REALTIME_CAPACITY_REACHED" | "UNKNOWN_TOPIC" | "UNKNOWN_OP" | "MALFORMED_MESSAGE" | "TOO_MANY_TOPICS" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             requestId?: string;
             errors?: {
                 path: string;
@@ -800,6 +820,15 @@ export interface components {
             endedAt: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        /** RealtimeTicket */
+        RealtimeTicket: {
+            /** @description Pass as `?ticket=` when opening /v1/realtime; valid once, for a few seconds */
+            ticket: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description Origin of the realtime listener to connect to (PUBLIC_REALTIME_URL), when the API knows it */
+            url?: string;
         };
     };
     responses: never;
@@ -3687,6 +3716,71 @@ export interface operations {
             };
             /** @description Problem with code INTERNAL_ERROR */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRealtimeTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealtimeTicket"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code SERVICE_UNAVAILABLE */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
