@@ -40,7 +40,13 @@ export async function startWsTransport(opts: { host: string; port: number; chann
   };
 
   const accept = (req: IncomingMessage, socket: Duplex, head: Buffer, data: SocketData) => {
+    // ws gives up on a bad handshake without calling back; the admitted slot must come back then.
+    let upgraded = false;
+    socket.once('close', () => {
+      if (!upgraded) channel.abandoned(data);
+    });
     wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
       const conn: Conn = {
         ws,
         data,
