@@ -9,7 +9,7 @@ import type { RealtimeServer } from './server.js';
  * A convenience: lets clients open the realtime channel on the API's own port
  * (ws://host:PORT/v1/realtime, as the contract puts it) by handing the upgrade, bytes untouched, to
  * the realtime listener on REALTIME_PORT. It is dear: per socket three file handles instead of one,
- * ~4× the CPU per delivered message and more memory (BENCHMARKS.md, fan-out), and it shares the
+ * 1.4–3× the CPU per delivered message and ~5 KB more memory (BENCHMARKS.md, fan-out), and it shares the
  * event loop with the API's requests. So it has its own cap (REALTIME_MAX_PIPED_CONNECTIONS), and
  * production routes /v1/realtime to REALTIME_PORT at the ingress (deploy/k8s) and sets
  * PUBLIC_REALTIME_URL, which the SDK prefers once the API tells it (realtime ticket `url`).
