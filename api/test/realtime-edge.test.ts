@@ -1,15 +1,40 @@
 // The live channel at its edges: connection caps (process, piped, per IP, per user) and the
 // fallback transport, each with the API still answering HTTP.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestDatabase, registerUser, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture } from '../../test/harness/fixtures.js';
 import { startServerProcess } from '../../test/harness/server-process.js';
 import { UpgradeRefused, wsConnect, type WsClient } from '../../test/harness/ws-client.js';
 import WebSocket from 'ws';
+import { defaultConnectionCaps, openFileLimit } from '../src/realtime/limits.js';
 import { createRealtimePublisher } from '../src/realtime/bus.js';
 
 const CAP = 50;
+
+describe('default caps', () => {
+  it('reads the soft open-file limit and stays below it, pipe sockets counted three times', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'limits-'));
+    const file = path.join(dir, 'limits');
+    writeFileSync(
+      file,
+      'Limit                     Soft Limit           Hard Limit           Units\nMax open files            20000                524288               files\n',
+    );
+    expect(openFileLimit(file)).toBe(20000);
+    writeFileSync(file, 'Max open files            unlimited            unlimited            files\n');
+    expect(openFileLimit(file)).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+    for (const limit of [1024, 20000, 1_048_576]) {
+      const caps = defaultConnectionCaps(limit);
+      expect(caps.maxConnections + 2 * caps.maxPipedConnections).toBeLessThanOrEqual(limit - 256);
+      expect(caps.maxConnections).toBeGreaterThan(limit / 2);
+    }
+    expect(defaultConnectionCaps(20000)).toEqual({ maxConnections: 14400, maxPipedConnections: 1800 });
+  });
+});
 const attempt = (url: string) =>
   wsConnect(url).then(
     (c) => ({ ok: true as const, c }),
