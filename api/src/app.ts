@@ -23,6 +23,8 @@ import { inventoryRoutes } from './modules/inventory/routes.js';
 import { createInventoryService } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
 import { createRealtimePublisher } from './realtime/bus.js';
+import { realtimeTicketRoutes } from './modules/realtime-tickets/routes.js';
+import { createRealtimeTicketService } from './modules/realtime-tickets/service.js';
 
 export interface AppDeps {
   config: Config;
@@ -127,6 +129,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(authRoutes, { service: authService });
       await v1.register(catalogRoutes, { service: createCatalogService(db) });
       await v1.register(inventoryRoutes, { service: inventoryService, config });
+      await v1.register(realtimeTicketRoutes, {
+        service: createRealtimeTicketService({
+          shared,
+          ttlSeconds: config.REALTIME_TICKET_TTL_SECONDS,
+          publicUrl: config.PUBLIC_REALTIME_URL,
+        }),
+        ttlSeconds: config.REALTIME_TICKET_TTL_SECONDS,
+      });
     },
     { prefix: '/v1' },
   );

@@ -9,6 +9,24 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   /** Port of the uWebSockets.js realtime channel. */
   REALTIME_PORT: Type.Integer({ default: 3001, minimum: 0, maximum: 65535 }),
+  /** Public origin of the realtime listener (e.g. `wss://rt.example.com`), told to clients with their realtime ticket. */
+  PUBLIC_REALTIME_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** Open realtime sockets per process; unset = 80 % of what the open-file limit leaves after a reserve. */
+  REALTIME_MAX_CONNECTIONS: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Realtime sockets through the API port's byte pipe (three file handles each); unset = 10 % of that budget. */
+  REALTIME_MAX_PIPED_CONNECTIONS: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Realtime sockets per client IP (high enough for carrier NAT). */
+  REALTIME_MAX_CONNECTIONS_PER_IP: Type.Integer({ default: 500, minimum: 1 }),
+  /** Realtime sockets per signed-in user. */
+  REALTIME_MAX_CONNECTIONS_PER_USER: Type.Integer({ default: 10, minimum: 1 }),
+  /** Topics one realtime socket may follow. */
+  REALTIME_MAX_TOPICS_PER_SOCKET: Type.Integer({ default: 50, minimum: 1 }),
+  /** Messages per second a realtime socket may send (bursts of a full resubscribe pass). */
+  REALTIME_MAX_MESSAGES_PER_SECOND: Type.Integer({ default: 10, minimum: 1 }),
+  /** Proxies in front of the realtime listener whose X-Forwarded-For is trusted for per-IP caps (0 = none). */
+  REALTIME_TRUSTED_PROXY_HOPS: Type.Integer({ default: 0, minimum: 0 }),
+  /** Lifetime of a one-time realtime ticket, in seconds. */
+  REALTIME_TICKET_TTL_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 300 }),
   /** Interface both listeners bind to. */
   HOST: Type.String({ default: '0.0.0.0' }),
   /** Public base URL of the API, used in the spec's `servers`. */

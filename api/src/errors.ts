@@ -55,6 +55,13 @@ export const ERROR_CODES = {
   RESERVATION_EXPIRED: { status: 410, title: 'The reservation has expired' },
   QUEUE_ADMISSION_REQUIRED: { status: 403, title: 'Admission from the waiting room is required' },
   AMOUNT_MISMATCH: { status: 400, title: 'The amount does not match the order' },
+  // Realtime channel: refusals of the upgrade (HTTP status) and of socket messages (`{ type: 'error', code }`)
+  INVALID_REALTIME_TICKET: { status: 401, title: 'The realtime ticket is unknown, used or expired' },
+  REALTIME_CAPACITY_REACHED: { status: 503, title: 'The live channel is at its connection limit' },
+  UNKNOWN_TOPIC: { status: 400, title: 'No such realtime topic' },
+  UNKNOWN_OP: { status: 400, title: 'The realtime op is not subscribe, unsubscribe or ping' },
+  MALFORMED_MESSAGE: { status: 400, title: 'The realtime message is not a JSON object' },
+  TOO_MANY_TOPICS: { status: 400, title: 'The connection follows as many topics as allowed' },
   // Ops
   SERVICE_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },

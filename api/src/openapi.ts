@@ -28,6 +28,7 @@ export function openapiDocument(config: Pick<Config, 'PUBLIC_URL'>) {
       { name: 'seats', description: 'Seat maps' },
       { name: 'holds', description: 'Seat and general-admission holds (all or none, with a time limit)' },
       { name: 'reservations', description: 'Pending, confirmed, cancelled and expired reservations' },
+      { name: 'realtime', description: 'Tickets for the realtime channel (WebSocket /v1/realtime)' },
     ],
     components: {
       securitySchemes: {

@@ -138,13 +138,20 @@ try {
     throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.PORT, 'PORT') : err;
   }
   try {
-    realtime = await startRealtimeServer({ host: config.HOST, port: config.REALTIME_PORT, shared, verifyToken: authService.verifyToken });
+    realtime = await startRealtimeServer({
+      host: config.HOST,
+      port: config.REALTIME_PORT,
+      shared,
+      verifyToken: authService.verifyToken,
+      db,
+      config,
+    });
   } catch (err) {
     // uWebSockets.js gives no reason when listen fails; a taken port is the usual one.
     if (config.REALTIME_PORT) await assertPortFree(config.REALTIME_PORT, 'REALTIME_PORT', config.HOST);
     throw err;
   }
-  forwardRealtimeUpgrades(app.server, realtime.port);
+  forwardRealtimeUpgrades(app.server, realtime);
   if (realtime.transport === 'native') {
     log.info({ transport: realtime.transport, port: realtime.port }, 'realtime channel on uWebSockets.js (native build)');
   } else {

@@ -98,12 +98,19 @@ export class Tiketi {
     return this.withToken(session.token, session.refreshToken);
   }
 
-  /** The realtime channel for this client's token, created on first use (connects on first subscribe). */
+  /**
+   * The realtime channel for this client's token, created on first use (connects on first
+   * subscribe). Signed in, it opens with a one-time ticket; without `realtimeUrl` it connects where
+   * the API says the realtime listener is (the ticket's `url`), else to `baseUrl`.
+   */
   get realtime(): RealtimeClient {
+    const token = this.#transport.credentials.token;
     return (this.#realtime ??= createRealtimeClient({
       url: this.config.realtimeUrl ?? this.config.baseUrl,
-      token: this.#transport.credentials.token,
+      token,
       WebSocket: this.config.WebSocket,
+      ticket: token ? () => this.#transport.call(undefined, (init) => this.#transport.http.POST('/v1/realtime/tickets', init)) : undefined,
+      preferAdvertisedUrl: this.config.realtimeUrl === undefined,
     }));
   }
 }

@@ -10,10 +10,11 @@ export {
   ConflictError,
   RateLimitError,
   ConnectionError,
+  RealtimeError,
   ApiError,
   errorFromResponse,
 } from './errors.js';
-export type { Problem, ProblemCode, ConnectionErrorCode } from './errors.js';
+export type { Problem, ProblemCode, ConnectionErrorCode, RealtimeErrorCode } from './errors.js';
 export { PagePromise, type Page, type CallInit, type Credentials } from './transport.js';
 export {
   RealtimeClient,

@@ -15,6 +15,8 @@ export interface SharedState {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<string | null>;
   del(key: string): Promise<void>;
+  /** Reads and deletes key in one step (one-time tickets): of two racing callers only one gets the value. */
+  take(key: string): Promise<string | null>;
   publish(channel: string, message: string): Promise<void>;
   /** Receives every message published on channel by any instance, this one included. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
@@ -74,6 +76,9 @@ class RedisState implements SharedState {
   async del(key: string) {
     await this.redis.del(this.prefix + key);
   }
+  take(key: string) {
+    return this.redis.getdel(this.prefix + key);
+  }
   async publish(channel: string, message: string) {
     await this.redis.publish(this.prefix + channel, message);
   }
@@ -131,6 +136,11 @@ class MemoryState implements SharedState {
   }
   async del(key: string) {
     this.values.delete(key);
+  }
+  async take(key: string) {
+    const value = this.live(key)?.value ?? null;
+    this.values.delete(key);
+    return value;
   }
   async publish(channel: string, message: string) {
     // Asynchronous like Redis, so publishers never run subscriber code inside their own call.
