@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: PostgreSQL and Redis (or the in-process stand-in) are reachable */
+        /** Readiness: PostgreSQL and Redis (or the in-process stand-in) are reachable; names the realtime transport */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description With METRICS_TOKEN set, needs `Authorization: Bearer <METRICS_TOKEN>`; without it, served in development only (404 in production).
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -106,6 +109,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade a refresh token for a new access token and the next refresh token
+         * @description Refresh tokens are single use: the answer carries the next one. Presenting a used refresh token again revokes every token of that sign-in.
+         */
+        post: operations["refreshSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke one sign-in (its refresh token); the access token lapses on its own */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out everywhere: every access and refresh token of the caller stops working */
+        post: operations["logoutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/verify": {
         parameters: {
             query?: never;
@@ -150,7 +207,10 @@ export interface paths {
         /** List admin API keys, newest first */
         get: operations["listApiKeys"];
         put?: never;
-        /** Create an admin API key (the secret is shown once) */
+        /**
+         * Create an admin API key (the secret is shown once)
+         * @description Needs an admin signed in interactively: an API key cannot manage keys. The key acts for its creator within its scopes (default `read-only`) and stops working if the creator stops being an admin.
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -173,6 +233,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List users, newest first */
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's role
+         * @description Needs an admin signed in interactively. A change ends the tokens the user holds (they refresh into the new role); a demotion also revokes the API keys they created. The last admin cannot be demoted (LAST_ADMIN).
+         */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/v1/events": {
@@ -526,7 +623,7 @@ export interface components {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "INVALID_API_KEY" | "INVALID_CREDENTIALS" | "GOOGLE_LOGIN_DISABLED" | "INVALID_GOOGLE_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_IDEMPOTENCY_KEY" | "EVENT_NOT_FOUND" | "EVENT_HAS_SALES" | "INVALID_STATUS_TRANSITION" | "LAYOUT_NOT_FOUND" | "INVALID_LAYOUT" | "LAYOUT_NAME_TAKEN" | "TICKET_TYPE_NOT_FOUND" | "TICKET_TYPE_IN_USE" | "TICKET_TYPE_EXISTS" | "NEWS_NOT_FOUND" | "KEYWORD_MAPPING_NOT_FOUND" | "KEYWORD_MAPPING_EXISTS" | "API_KEY_NOT_FOUND" | "EVENT_NOT_ON_SALE" | "SEAT_NOT_FOUND" | "SEAT_UNAVAILABLE" | "SOLD_OUT" | "TICKET_LIMIT_EXCEEDED" | "HOLD_NOT_FOUND" | "HOLD_EXPIRED" | "HOLD_ALREADY_USED" | "RESERVATION_NOT_FOUND" | "RESERVATION_NOT_CANCELLABLE" | "RESERVATION_EXPIRED" | "QUEUE_ADMISSION_REQUIRED" | "AMOUNT_MISMATCH" | "INVALID_REALTIME_TICKET" | "REALTIME_CAPACITY_REACHED" | "UNKNOWN_TOPIC" | "UNKNOWN_OP" | "MALFORMED_MESSAGE" | "TOO_MANY_TOPICS" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "INVALID_API_KEY" | "INVALID_CREDENTIALS" | "INVALID_REFRESH_TOKEN" | "GOOGLE_LOGIN_DISABLED" | "INVALID_GOOGLE_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_IDEMPOTENCY_KEY" | "EVENT_NOT_FOUND" | "EVENT_HAS_SALES" | "INVALID_STATUS_TRANSITION" | "LAYOUT_NOT_FOUND" | "INVALID_LAYOUT" | "LAYOUT_NAME_TAKEN" | "TICKET_TYPE_NOT_FOUND" | "TICKET_TYPE_IN_USE" | "TICKET_TYPE_EXISTS" | "NEWS_NOT_FOUND" | "KEYWORD_MAPPING_NOT_FOUND" | "KEYWORD_MAPPING_EXISTS" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "LAST_ADMIN" | "EVENT_NOT_ON_SALE" | "SEAT_NOT_FOUND" | "SEAT_UNAVAILABLE" | "SOLD_OUT" | "TICKET_LIMIT_EXCEEDED" | "HOLD_LIMIT_EXCEEDED" | "HOLD_NOT_FOUND" | "HOLD_EXPIRED" | "HOLD_ALREADY_USED" | "RESERVATION_NOT_FOUND" | "RESERVATION_NOT_CANCELLABLE" | "RESERVATION_EXPIRED" | "QUEUE_ADMISSION_REQUIRED" | "AMOUNT_MISMATCH" | "INVALID_REALTIME_TICKET" | "REALTIME_CAPACITY_REACHED" | "UNKNOWN_TOPIC" | "UNKNOWN_OP" | "MALFORMED_MESSAGE" | "TOO_MANY_TOPICS" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             requestId?: string;
             errors?: {
                 path: string;
@@ -551,8 +648,15 @@ export interface components {
         /** Session */
         Session: {
             user: components["schemas"]["User"];
-            /** @description JWT for Authorization: Bearer */
+            /** @description Access token (JWT) for Authorization: Bearer; short-lived (JWT_EXPIRES_IN) */
             token: string;
+            /**
+             * Format: date-time
+             * @description When `token` expires
+             */
+            expiresAt: string;
+            /** @description Opaque, single use: POST /v1/auth/refresh trades it for a new token and the next refresh token */
+            refreshToken: string;
         };
         /** ApiKey */
         ApiKey: {
@@ -561,8 +665,12 @@ export interface components {
             name: string;
             /** @description First characters of the key, to recognise it */
             prefix: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The admin the key acts for; it stops working if they stop being an admin
+             */
             createdBy: string;
+            scopes: ("read-only" | "catalog" | "operations")[];
             /** Format: date-time */
             createdAt: string;
             lastUsedAt: string | null;
@@ -575,8 +683,12 @@ export interface components {
             name: string;
             /** @description First characters of the key, to recognise it */
             prefix: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The admin the key acts for; it stops working if they stop being an admin
+             */
             createdBy: string;
+            scopes: ("read-only" | "catalog" | "operations")[];
             /** Format: date-time */
             createdAt: string;
             lastUsedAt: string | null;
@@ -917,6 +1029,11 @@ export interface operations {
                                 status: "ok" | "down";
                                 kind?: string;
                             };
+                            realtime: {
+                                /** @enum {string} */
+                                status: "ok";
+                                kind: "native" | "shim";
+                            };
                         };
                     };
                 };
@@ -966,6 +1083,11 @@ export interface operations {
                                 status: "ok" | "down";
                                 kind?: string;
                             };
+                            realtime: {
+                                /** @enum {string} */
+                                status: "ok";
+                                kind: "native" | "shim";
+                            };
                         };
                     };
                 };
@@ -992,6 +1114,24 @@ export interface operations {
             };
             /** @description Problem with code VALIDATION_FAILED */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1198,6 +1338,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem with code GOOGLE_LOGIN_DISABLED */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem with code RATE_LIMITED */
             429: {
                 headers: {
@@ -1216,8 +1365,184 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem with code GOOGLE_LOGIN_DISABLED */
+            /** @description Problem with code SERVICE_UNAVAILABLE */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    refreshToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INVALID_REFRESH_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    refreshToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logoutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1431,6 +1756,12 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /**
+                     * @default [
+                     *       "read-only"
+                     *     ]
+                     */
+                    scopes?: ("read-only" | "catalog" | "operations")[];
                 };
             };
         };
@@ -1540,6 +1871,173 @@ export interface operations {
             };
             /** @description Problem with code API_KEY_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Part of the email, any case */
+                email?: string;
+                role?: "user" | "admin";
+                /** @description Page size */
+                limit?: number;
+                /** @description From the previous page's nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["User"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    role: "user" | "admin";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code USER_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code LAST_ADMIN */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3163,7 +3661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem with code RATE_LIMITED */
+            /** @description Problem with code RATE_LIMITED, HOLD_LIMIT_EXCEEDED */
             429: {
                 headers: {
                     [name: string]: unknown;
