@@ -21,6 +21,9 @@ import { createCatalogService } from './modules/catalog/service.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
 import { createInventoryService, type HoldStrategy } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
+import { createPaymentsModule } from './modules/payments/module.js';
+import { paymentsRoutes } from './modules/payments/routes.js';
+import { tossSandboxRoutes } from './modules/payments/sandbox/toss-sandbox.js';
 import { createRealtimePublisher } from './realtime/bus.js';
 
 export interface AppDeps {
@@ -116,12 +119,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true } });
 
+  const publisher = createRealtimePublisher(shared);
+  const payments = createPaymentsModule({
+    config,
+    db,
+    publisher,
+    registry: app.metrics,
+    server: app.server,
+    log: (err, msg) => app.log.error({ err }, msg),
+    warn: (msg) => app.log.warn(msg),
+  });
+  // The Toss-compatible sandbox, on this port, only when it is the provider (never with real Toss).
+  if (payments.sandbox) await app.register(tossSandboxRoutes, { prefix: '/sandbox/toss', sandbox: payments.sandbox });
+  app.addHook('onReady', async () => payments.start());
+  app.addHook('onClose', async () => payments.stop());
+
   const inventoryService = createInventoryService({
     config,
     db,
-    publisher: createRealtimePublisher(shared),
+    publisher,
     holdStrategy: deps.holdStrategy,
     log: (err, msg) => app.log.error({ err }, msg),
+    payments: payments.service,
   });
   const sweeper = createSweeper(inventoryService, config.SWEEP_INTERVAL_MS, (err) => app.log.error({ err }, 'inventory sweep failed'));
   app.addHook('onReady', async () => sweeper.start());
@@ -132,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(authRoutes, { service: authService });
       await v1.register(catalogRoutes, { service: createCatalogService(db) });
       await v1.register(inventoryRoutes, { service: inventoryService, config });
+      await v1.register(paymentsRoutes, { service: payments.service });
     },
     { prefix: '/v1' },
   );
