@@ -123,13 +123,23 @@ describe('paying for a reservation', () => {
     expect(logs.rows[0].response_body.secret).toBe('[redacted]');
   });
 
-  it('20 concurrent identical confirms leave one payment and one provider confirm', async () => {
+  it('20 concurrent identical confirms, over two API instances, leave one payment and one provider confirm', async () => {
+    // A second instance on the same database and the same provider, as behind a load balancer.
+    const b = await createTestApp({
+      listen: true,
+      databaseUrl: t.databaseUrl,
+      config: { RATE_LIMIT: 'off', TOSS_API_URL: `${t.baseUrl}${SANDBOX}`, TOSS_TIMEOUT_MS: 2000 },
+    });
+    const callB = httpCaller(b.baseUrl);
     const ev = await createEventFixture(t.db);
     const [buyer] = await createUsers(t, 1);
     const order = await reserveAndPrepare(call, buyer!.token, ev.eventId, ev.seats.A!.slice(0, 1));
-    const paymentKey = await approve(call, SANDBOX, { orderId: order.orderId, amount: order.amount });
+    // The provider takes 300 ms, so the confirms overlap.
+    const paymentKey = await approve(call, SANDBOX, { orderId: order.orderId, amount: order.amount, delayMs: 300 });
     const body = { paymentKey, orderId: order.orderId, amount: order.amount };
-    const answers = await Promise.all(Array.from({ length: 20 }, () => call('POST', '/v1/payments/confirm', buyer!.token, body)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? callB : call)('POST', '/v1/payments/confirm', buyer!.token, body)),
+    ).finally(() => b.close());
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     const payments = await t.db.query(`SELECT status FROM payment.payments WHERE reservation_id = $1`, [order.reservationId]);

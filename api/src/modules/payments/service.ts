@@ -97,6 +97,8 @@ export function createPaymentsService(deps: {
   // Confirms and refunds in flight in this process, by order id / payment id: concurrent identical
   // requests share one provider call. Across instances the payment row's claim does the same.
   const confirmFlights = new Map<string, Promise<PaymentRow>>();
+  // How long a live confirm can hold its claim: three attempts at the provider's timeout, and margin.
+  const claimLifetimeMs = config.TOSS_TIMEOUT_MS * 3 + 2_000;
   const refundFlights = new Map<string, Promise<PaymentRow>>();
 
   const providerOrFail = (): PaymentProvider => {
@@ -276,11 +278,17 @@ export function createPaymentsService(deps: {
     if (claimed.claimed) return driveConfirm(claimed.row, paymentKey);
     const row = claimed.row;
     if (row.status === 'in_progress') {
-      // Claimed by another instance (or by a process that died). Re-driving under the same
-      // Idempotency-Key is safe: the provider applies a confirm once and replays its answer.
       if (row.payment_key !== paymentKey)
         throw new AppError('PAYMENT_IN_PROGRESS', 'This order is being confirmed with another payment key');
-      return driveConfirm(row, paymentKey);
+      // Claimed by another instance: wait for its answer (one provider call per order), as long as
+      // its own attempts can take. A claim older than that belongs to a process that died:
+      // re-driving under the same Idempotency-Key is safe (the provider applies a confirm once).
+      for (;;) {
+        const now = (await repo.findById(db, row.id))!;
+        if (now.status !== 'in_progress') return now;
+        if (Date.now() - now.confirm_started_at!.getTime() > claimLifetimeMs) return driveConfirm(now, paymentKey);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
     return row;
   }
@@ -489,9 +497,10 @@ export function createPaymentsService(deps: {
           if (p.status === 'IN_PROGRESS' || p.status === 'READY') {
             // Authenticated but never confirmed (we died before sending): finish what the buyer asked for,
             // under the same Idempotency-Key; past the provider's window it can only fail.
-            if (Date.now() - row.confirm_started_at!.getTime() > CONFIRM_WINDOW_MS) {
+            const age = Date.now() - row.confirm_started_at!.getTime();
+            if (age > CONFIRM_WINDOW_MS) {
               await settleUnpaid(row.id, 'CONFIRM_NOT_COMPLETED', 'The confirm did not complete within the provider window', p.status);
-            } else {
+            } else if (age > claimLifetimeMs) {
               await driveConfirm(row, row.payment_key!).catch(() => undefined);
             }
             settled++;
