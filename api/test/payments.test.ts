@@ -121,6 +121,10 @@ describe('paying for a reservation', () => {
     expect(logs.rows.map((r) => r.action)).toEqual(['confirm']);
     expect(JSON.stringify(logs.rows)).not.toMatch(/test_sk_|ps_[0-9a-f]{20}/);
     expect(logs.rows[0].response_body.secret).toBe('[redacted]');
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/payment_confirms_total\{outcome="confirmed"\} [1-9]/);
+    expect(metrics).toMatch(/payment_provider_request_duration_seconds_count\{operation="confirm",result="200"\} [1-9]/);
+    expect(metrics).toMatch(/payment_provider_breaker_state 0/);
   });
 
   it('20 concurrent identical confirms, over two API instances, leave one payment and one provider confirm', async () => {
@@ -209,6 +213,41 @@ describe('paying for a reservation', () => {
     });
     expect([ok.status, ok.body.method]).toEqual([200, '간편결제']);
     expect(await seatRows(seats)).toEqual(['sold']);
+  });
+});
+
+describe('listing payments', () => {
+  it('admins filter by event, status, method and time, page by cursor; buyers see their own', async () => {
+    const ev = await createEventFixture(t.db);
+    const [buyer] = await createUsers(t, 1);
+    const before = new Date(Date.now() - 1000).toISOString();
+    const card = await paidOrder(buyer!, ev, ev.seats.A!.slice(0, 1));
+    const easy = await reserveAndPrepare(call, buyer!.token, ev.eventId, ev.seats.A!.slice(1, 2));
+    const easyKey = await approve(call, SANDBOX, { orderId: easy.orderId, amount: easy.amount, method: 'EASY_PAY' });
+    expect(
+      (await call('POST', '/v1/payments/confirm', buyer!.token, { paymentKey: easyKey, orderId: easy.orderId, amount: easy.amount }))
+        .status,
+    ).toBe(200);
+    const pending = await reserveAndPrepare(call, buyer!.token, ev.eventId, ev.seats.A!.slice(2, 3));
+    const list = async (query: string) =>
+      ((await call('GET', `/v1/payments?eventId=${ev.eventId}&${query}`, admin.token)).body.data as Array<{ orderId: string }>).map(
+        (p) => p.orderId,
+      );
+    expect(await list('')).toEqual([pending.orderId, easy.orderId, card.orderId]);
+    expect(await list('status=confirmed')).toEqual([easy.orderId, card.orderId]);
+    expect(await list(`method=${encodeURIComponent('간편결제')}`)).toEqual([easy.orderId]);
+    expect(await list(`from=${before}&to=${new Date(Date.now() + 60_000).toISOString()}&status=pending`)).toEqual([pending.orderId]);
+    expect(await list(`to=${before}`)).toEqual([]);
+    const first = await call('GET', `/v1/payments?eventId=${ev.eventId}&limit=2`, admin.token);
+    const second = await call('GET', `/v1/payments?eventId=${ev.eventId}&limit=2&cursor=${first.body.nextCursor as string}`, admin.token);
+    expect(
+      [...(first.body.data as Array<{ orderId: string }>), ...(second.body.data as Array<{ orderId: string }>)].map((p) => p.orderId),
+    ).toEqual([pending.orderId, easy.orderId, card.orderId]);
+    expect(second.body.nextCursor).toBeNull();
+    const mine = await call('GET', '/v1/me/payments?status=confirmed', buyer!.token);
+    expect((mine.body.data as Array<{ orderId: string }>).map((p) => p.orderId)).toEqual([easy.orderId, card.orderId]);
+    const asUser = await call('GET', '/v1/payments', buyer!.token);
+    expect([asUser.status, asUser.body.code]).toEqual([403, 'FORBIDDEN']);
   });
 });
 
