@@ -22,7 +22,7 @@ import { inventoryRoutes } from './modules/inventory/routes.js';
 import { createInventoryService, type HoldStrategy } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
 import { createPaymentsModule } from './modules/payments/module.js';
-import { paymentsRoutes } from './modules/payments/routes.js';
+import { paymentOutageHeaders, paymentsRoutes } from './modules/payments/routes.js';
 import { tossSandboxRoutes } from './modules/payments/sandbox/toss-sandbox.js';
 import { createRealtimePublisher } from './realtime/bus.js';
 
@@ -131,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // The Toss-compatible sandbox, on this port, only when it is the provider (never with real Toss).
   if (payments.sandbox) await app.register(tossSandboxRoutes, { prefix: '/sandbox/toss', sandbox: payments.sandbox });
+  await app.register(paymentOutageHeaders);
   app.addHook('onReady', async () => payments.start());
   app.addHook('onClose', async () => payments.stop());
 

@@ -340,7 +340,11 @@ describe('refunds', () => {
       headers: { authorization: `Bearer ${buyer!.token}`, 'content-type': 'application/json' },
       body: '{}',
     });
-    expect([failing.status, ((await failing.json()) as { code: string }).code]).toEqual([503, 'PAYMENT_PROVIDER_UNAVAILABLE']);
+    expect([failing.status, ((await failing.json()) as { code: string }).code, failing.headers.get('retry-after')]).toEqual([
+      503,
+      'PAYMENT_PROVIDER_UNAVAILABLE',
+      '5',
+    ]);
     expect(await reservationStatus(order.reservationId)).toBe('confirmed');
     expect(await seatRows(seats)).toEqual(['sold']);
     const listed = await call('GET', `/v1/payments?eventId=${ev.eventId}`, admin.token);

@@ -1,5 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { AppError } from '../../errors.js';
 import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, decodeCursor, pageOf, problems } from '../../schemas.js';
 import {
@@ -15,19 +17,27 @@ import {
 } from './schemas.js';
 import { toPaymentView, type PaymentsService } from './service.js';
 
+/**
+ * A provider outage answers 503 with Retry-After, so clients and the SDK back off; app-wide, since
+ * reservation cancels refund through the provider too.
+ */
+export const paymentOutageHeaders = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onError', (_request, reply, err, done) => {
+      if (err instanceof AppError && err.code === 'PAYMENT_PROVIDER_UNAVAILABLE')
+        reply.header('retry-after', String(err.extra.retryAfterSeconds ?? 5));
+      done();
+    });
+  },
+  { name: 'payment-outage-headers' },
+);
+
 const IDEMPOTENCY_PROBLEMS = ['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE', 'INVALID_IDEMPOTENCY_KEY'] as const;
 
 export const paymentsRoutes: FastifyPluginAsyncTypebox<{ service: PaymentsService }> = async (app, { service }) => {
   for (const schema of [Payment, PreparedPayment, WebhookAck]) app.addSchema(schema);
   const PaymentRef = Type.Ref('Payment');
   const security = [{ bearer: [] }];
-
-  // A provider outage answers 503 with Retry-After, so clients and the SDK back off.
-  app.addHook('onError', (_request, reply, err, done) => {
-    if (err instanceof AppError && err.code === 'PAYMENT_PROVIDER_UNAVAILABLE')
-      reply.header('retry-after', String(err.extra.retryAfterSeconds ?? 5));
-    done();
-  });
 
   app.post(
     '/payments/prepare',

@@ -383,8 +383,6 @@ export function createPaymentsService(deps: {
   // ------------------------------------------------------------------ public operations
 
   return {
-    providerName: () => deps.provider?.name ?? 'tosspayments',
-
     async prepare(principal: Principal, reservationId: string) {
       const provider = providerOrFail();
       const row = await withTransaction(db, async (client) => {
