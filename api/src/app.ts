@@ -22,6 +22,9 @@ import { createCatalogService } from './modules/catalog/service.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
 import { createInventoryService } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
+import { createPaymentsModule } from './modules/payments/module.js';
+import { paymentOutageHeaders, paymentsRoutes } from './modules/payments/routes.js';
+import { tossSandboxRoutes } from './modules/payments/sandbox/toss-sandbox.js';
 import { createRealtimePublisher } from './realtime/bus.js';
 import { realtimeTicketRoutes } from './modules/realtime-tickets/routes.js';
 import { createRealtimeTicketService } from './modules/realtime-tickets/service.js';
@@ -113,12 +116,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     uiConfig: { deepLinking: true, tryItOutEnabled: tryItOut, ...(tryItOut ? {} : { supportedSubmitMethods: [] }) },
   });
 
+  const publisher = createRealtimePublisher(shared);
+  const payments = createPaymentsModule({
+    config,
+    db,
+    publisher,
+    registry: app.metrics,
+    server: app.server,
+    log: (err, msg) => app.log.error({ err }, msg),
+    warn: (msg) => app.log.warn(msg),
+  });
+  // The Toss-compatible sandbox, on this port, only when it is the provider (never with real Toss).
+  if (payments.sandbox) await app.register(tossSandboxRoutes, { prefix: '/sandbox/toss', sandbox: payments.sandbox });
+  await app.register(paymentOutageHeaders);
+  app.addHook('onReady', async () => payments.start());
+  app.addHook('onClose', async () => payments.stop());
+
   const inventoryService = createInventoryService({
     config,
     db,
-    publisher: createRealtimePublisher(shared),
+    publisher,
     counters,
     log: (err, msg) => app.log.error({ err }, msg),
+    payments: payments.service,
   });
   const sweeper = createSweeper(inventoryService, config.SWEEP_INTERVAL_MS, (err) => app.log.error({ err }, 'inventory sweep failed'));
   app.addHook('onReady', async () => sweeper.start());
@@ -137,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }),
         ttlSeconds: config.REALTIME_TICKET_TTL_SECONDS,
       });
+      await v1.register(paymentsRoutes, { service: payments.service });
     },
     { prefix: '/v1' },
   );

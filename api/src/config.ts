@@ -124,6 +124,24 @@ export const ConfigSchema = Type.Object({
   REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 0 }),
   /** How long an idle keep-alive connection stays open, in milliseconds (above a load balancer's 60 s). */
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000 }),
+  /** `sandbox` (the local Toss-compatible sandbox, served under /sandbox/toss) or `toss`; unset = `toss` in production with a DATABASE_URL, `sandbox` otherwise. */
+  PAYMENTS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sandbox'), Type.Literal('toss')])),
+  /** Base URL of the TossPayments API; unset = https://api.tosspayments.com for `toss`, this API's own /sandbox/toss for `sandbox`. */
+  TOSS_API_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** TossPayments secret key (`test_sk_…`/`live_sk_…`); server side only, never logged. Unset with `sandbox` = a sandbox test key. */
+  TOSS_SECRET_KEY: Type.Optional(Type.String({ minLength: 8 })),
+  /** TossPayments client key (`test_ck_…`/`live_ck_…`) handed to storefronts by prepare. Unset with `sandbox` = a sandbox test key. */
+  TOSS_CLIENT_KEY: Type.Optional(Type.String({ minLength: 8 })),
+  /** Read timeout of one provider call, in milliseconds (a timed-out confirm is reconciled, never guessed). */
+  TOSS_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
+  /** Owners may refund until this many hours before the event starts; admins always. */
+  PAYMENT_REFUND_WINDOW_HOURS: Type.Integer({ default: 24, minimum: 0 }),
+  /** How often the reconciliation job settles confirms that never finished, in milliseconds. */
+  PAYMENT_RECONCILE_INTERVAL_MS: Type.Integer({ default: 15_000, minimum: 100 }),
+  /** A confirm claimed longer ago than this, in milliseconds, is settled from the provider's record. */
+  PAYMENT_RECONCILE_AFTER_MS: Type.Integer({ default: 30_000, minimum: 0 }),
+  /** TEST ONLY, refused in production: `exit-after-provider-confirm` kills the process between the provider's confirm and our commit. */
+  TIKETI_FAULT: Type.Optional(Type.Literal('exit-after-provider-confirm')),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -169,7 +187,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') data[key] = value;
   Object.assign(data, overrides);
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false });
+    const config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false });
+    if (config.TIKETI_FAULT && config.NODE_ENV === 'production')
+      throw new Error('TIKETI_FAULT is for tests only and refused in production');
+    return config;
   } catch (err) {
     throw new Error(`Invalid configuration: ${(err as Error).message}`);
   }

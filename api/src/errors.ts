@@ -62,6 +62,17 @@ export const ERROR_CODES = {
   UNKNOWN_OP: { status: 400, title: 'The realtime op is not subscribe, unsubscribe or ping' },
   MALFORMED_MESSAGE: { status: 400, title: 'The realtime message is not a JSON object' },
   TOO_MANY_TOPICS: { status: 400, title: 'The connection follows as many topics as allowed' },
+  // Payments
+  PAYMENT_NOT_FOUND: { status: 404, title: 'Payment not found' },
+  RESERVATION_NOT_PAYABLE: { status: 409, title: 'The reservation cannot be paid' },
+  PAYMENT_IN_PROGRESS: { status: 409, title: 'A confirm of this payment is in progress' },
+  PAYMENT_NOT_CONFIRMABLE: { status: 409, title: 'The payment cannot be confirmed' },
+  PAYMENT_DECLINED: { status: 402, title: 'The payment provider declined the payment' },
+  PAYMENT_NOT_REFUNDABLE: { status: 409, title: 'The payment cannot be refunded' },
+  REFUND_WINDOW_CLOSED: { status: 409, title: 'Refunds close before the event; ask the organiser' },
+  INVALID_REFUND_AMOUNT: { status: 400, title: 'The refund amount is more than the payment has left' },
+  REFUND_REJECTED: { status: 409, title: 'The payment provider refused the refund' },
+  PAYMENT_PROVIDER_UNAVAILABLE: { status: 503, title: 'The payment provider is unavailable' },
   // Ops
   SERVICE_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
@@ -107,6 +118,8 @@ export const ProblemSchema = Type.Object(
     // Extra context for some codes (e.g. the seats that were taken).
     seatIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }))),
     retryAfterSeconds: Type.Optional(Type.Integer()),
+    // The payment provider's own code when it refused (e.g. REJECT_CARD_COMPANY).
+    providerCode: Type.Optional(Type.String()),
   },
   { $id: 'Problem', title: 'Problem', additionalProperties: true },
 );

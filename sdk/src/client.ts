@@ -8,6 +8,7 @@ import { EventsResource } from './resources/events.js';
 import { HoldsResource } from './resources/holds.js';
 import { KeywordMappingsResource } from './resources/keyword-mappings.js';
 import { NewsResource } from './resources/news.js';
+import { PaymentsResource } from './resources/payments.js';
 import { ReservationsResource } from './resources/reservations.js';
 import { SeatLayoutsResource } from './resources/seat-layouts.js';
 import { SeatsResource } from './resources/seats.js';
@@ -50,6 +51,8 @@ export class Tiketi {
   readonly reservations: ReservationsResource;
   /** User accounts and roles (admin). */
   readonly users: UsersResource;
+  /** Payments: prepare, confirm, read, refund, list. */
+  readonly payments: PaymentsResource;
   #realtime: RealtimeClient | undefined;
   readonly #transport: Transport;
 
@@ -68,6 +71,7 @@ export class Tiketi {
     this.seats = new SeatsResource(transport, () => this.realtime);
     this.holds = new HoldsResource(transport);
     this.reservations = new ReservationsResource(transport);
+    this.payments = new PaymentsResource(transport);
     this.users = new UsersResource(transport);
   }
 

@@ -67,3 +67,17 @@ export type CreateReservationBody = BodyOf<'createReservation'>;
 export type CancelReservationBody = NonNullable<BodyOf<'cancelReservation'>>;
 export type ListMyReservationsQuery = QueryOf<'listMyReservations'>;
 export type ListReservationsQuery = QueryOf<'listReservations'>;
+
+// ---- payments ----
+/** A payment: `pending` → `in_progress` → `confirmed` | `failed` | `cancelled`, then `partially_refunded` | `refunded`. */
+export type Payment = Schemas['Payment'];
+export type PaymentStatus = Payment['status'];
+/** What prepare returns: the order to open the provider's payment window with, and the client key. */
+export type PreparedPayment = Schemas['PreparedPayment'];
+export type PreparePaymentBody = BodyOf<'preparePayment'>;
+/** `{ paymentKey, orderId, amount }` as the success redirect carried them. */
+export type ConfirmPaymentBody = BodyOf<'confirmPayment'>;
+/** `{ reason, amount? }`: without `amount`, everything left is refunded. */
+export type RefundPaymentBody = BodyOf<'refundPayment'>;
+export type ListMyPaymentsQuery = QueryOf<'listMyPayments'>;
+export type ListPaymentsQuery = QueryOf<'listPayments'>;

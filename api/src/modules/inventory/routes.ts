@@ -167,9 +167,9 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
       schema: {
         operationId: 'cancelReservation',
         tags: ['reservations'],
-        summary: 'Cancel a pending reservation: seats released, general-admission quantities restored',
+        summary: 'Cancel a reservation: seats released, general-admission quantities restored',
         description:
-          'A confirmed reservation is cancelled through its payment (refund first); this answers 409 RESERVATION_NOT_CANCELLABLE for it. Cancelling a cancelled reservation changes nothing.',
+          'A pending reservation is released at once. A confirmed one is refunded in full through its payment first (owners until PAYMENT_REFUND_WINDOW_HOURS before the event, admins always); if the refund fails it stays confirmed. Cancelling a cancelled reservation changes nothing.',
         security,
         params: StrictObject({ reservationId: Uuid() }),
         body: CancelReservationBody,
@@ -179,6 +179,9 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
             ...AUTH_PROBLEMS,
             'RESERVATION_NOT_FOUND',
             'RESERVATION_NOT_CANCELLABLE',
+            'REFUND_WINDOW_CLOSED',
+            'REFUND_REJECTED',
+            'PAYMENT_PROVIDER_UNAVAILABLE',
             'IDEMPOTENCY_KEY_REUSED',
             'IDEMPOTENCY_KEY_IN_USE',
             'INVALID_IDEMPOTENCY_KEY',

@@ -67,6 +67,14 @@ function reservationNumber(now = new Date()): string {
 
 const SWEEP_BATCH = 500;
 
+/** What the inventory module asks of the payments module. */
+export interface PaymentHooks {
+  /** Refunds a confirmed reservation's payment in full (which cancels it and frees its seats); false if it is not a paid reservation of this principal. */
+  cancelPaidReservation(principal: { userId: string; role: string }, reservationId: string, reason: string | undefined): Promise<boolean>;
+  /** Of these locked, expired reservations, those that may expire: not while a payment confirm holds them. */
+  expirableReservations(client: pg.PoolClient, reservationIds: string[]): Promise<string[]>;
+}
+
 export function createInventoryService(deps: {
   config: Config;
   db: Db;
@@ -74,6 +82,8 @@ export function createInventoryService(deps: {
   /** Counters for the anti-hoarding limits; without them those limits are off. */
   counters?: Counters;
   log?: (err: unknown, msg: string) => void;
+  /** The payments module's side of cancel and expiry (refund a paid reservation; keep one being paid). */
+  payments?: PaymentHooks;
 }) {
   const { config, db, publisher } = deps;
   const log = deps.log ?? (() => {});
@@ -216,6 +226,9 @@ export function createInventoryService(deps: {
     },
 
     async cancelReservation(principal: { userId: string; role: string }, id: string, reason?: string) {
+      // A confirmed reservation is refunded through its payment first, which then releases it.
+      if (await deps.payments?.cancelPaidReservation(principal, id, reason))
+        return toReservationView(await mustFindReservation(db, id, null));
       return changeSeats(async (client) => {
         const row = await mustFindReservation(client, id, principal.role === 'admin' ? null : principal.userId, true);
         if (row.status === 'cancelled') return { result: toReservationView(row), changes: [] };
@@ -261,7 +274,8 @@ export function createInventoryService(deps: {
       }
       for (;;) {
         const n = await changeSeats(async (client) => {
-          const ids = await repo.lockExpiredReservations(client, SWEEP_BATCH);
+          const locked = await repo.lockExpiredReservations(client, SWEEP_BATCH);
+          const ids = deps.payments && locked.length ? await deps.payments.expirableReservations(client, locked) : locked;
           return { result: ids.length, changes: ids.length ? await endReservationsIn(client, ids, 'expired', 'not paid in time') : [] };
         });
         reservations += n;
