@@ -560,8 +560,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel a pending reservation: seats released, general-admission quantities restored
-         * @description A confirmed reservation is cancelled through its payment (refund first); this answers 409 RESERVATION_NOT_CANCELLABLE for it. Cancelling a cancelled reservation changes nothing.
+         * Cancel a reservation: seats released, general-admission quantities restored
+         * @description A pending reservation is released at once. A confirmed one is refunded in full through its payment first (owners until PAYMENT_REFUND_WINDOW_HOURS before the event, admins always); if the refund fails it stays confirmed. Cancelling a cancelled reservation changes nothing.
          */
         post: operations["cancelReservation"];
         delete?: never;
@@ -607,6 +607,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payments/prepare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start paying a pending reservation: the order to open the provider's payment window with
+         * @description The amount and order name come from the reservation. Preparing again while the payment is open returns the same order.
+         */
+        post: operations["preparePayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a payment after the success redirect: charge, then confirm the reservation and sell its seats
+         * @description The amount must equal the order (400 AMOUNT_MISMATCH otherwise; nothing changes). The charge, the confirmed reservation and the sold seats commit together. Repeating a confirm answers the same payment; concurrent ones share one provider call. A decline answers 402 PAYMENT_DECLINED with providerCode, and the reservation stays payable. If the reservation ended first, nothing is charged (or the charge is refunded) and the answer is 410 RESERVATION_EXPIRED. A provider that does not answer gives 503; the payment is then settled from the provider record within a minute.
+         */
+        post: operations["confirmPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payment by its order id (yours, or any for admins) */
+        get: operations["getPaymentByOrderId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/{paymentKey}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a payment, fully or partly
+         * @description A full refund (no amount, or everything left) cancels the reservation and frees its seats; a partial one keeps it. Owners may refund until PAYMENT_REFUND_WINDOW_HOURS before the event, admins always. If the provider refuses or fails, nothing changes and the failure is kept on the payment (refundFailure).
+         */
+        post: operations["refundPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your payments, newest first */
+        get: operations["listMyPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All payments, newest first (admin) */
+        get: operations["listPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/webhooks/toss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * TossPayments webhook receiver (PAYMENT_STATUS_CHANGED)
+         * @description Unsigned, so the body is only a hint: the payment is re-fetched from the provider before anything changes. Deliveries are deduplicated by the tosspayments-webhook-transmission-id header. 503 asks the provider to deliver again.
+         */
+        post: operations["receiveTossWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -623,7 +754,7 @@ export interface components {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "INVALID_API_KEY" | "INVALID_CREDENTIALS" | "INVALID_REFRESH_TOKEN" | "GOOGLE_LOGIN_DISABLED" | "INVALID_GOOGLE_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_IDEMPOTENCY_KEY" | "EVENT_NOT_FOUND" | "EVENT_HAS_SALES" | "INVALID_STATUS_TRANSITION" | "LAYOUT_NOT_FOUND" | "INVALID_LAYOUT" | "LAYOUT_NAME_TAKEN" | "TICKET_TYPE_NOT_FOUND" | "TICKET_TYPE_IN_USE" | "TICKET_TYPE_EXISTS" | "NEWS_NOT_FOUND" | "KEYWORD_MAPPING_NOT_FOUND" | "KEYWORD_MAPPING_EXISTS" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "LAST_ADMIN" | "EVENT_NOT_ON_SALE" | "SEAT_NOT_FOUND" | "SEAT_UNAVAILABLE" | "SOLD_OUT" | "TICKET_LIMIT_EXCEEDED" | "HOLD_LIMIT_EXCEEDED" | "HOLD_NOT_FOUND" | "HOLD_EXPIRED" | "HOLD_ALREADY_USED" | "RESERVATION_NOT_FOUND" | "RESERVATION_NOT_CANCELLABLE" | "RESERVATION_EXPIRED" | "QUEUE_ADMISSION_REQUIRED" | "AMOUNT_MISMATCH" | "INVALID_REALTIME_TICKET" | "REALTIME_CAPACITY_REACHED" | "UNKNOWN_TOPIC" | "UNKNOWN_OP" | "MALFORMED_MESSAGE" | "TOO_MANY_TOPICS" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "INVALID_API_KEY" | "INVALID_CREDENTIALS" | "INVALID_REFRESH_TOKEN" | "GOOGLE_LOGIN_DISABLED" | "INVALID_GOOGLE_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_IDEMPOTENCY_KEY" | "EVENT_NOT_FOUND" | "EVENT_HAS_SALES" | "INVALID_STATUS_TRANSITION" | "LAYOUT_NOT_FOUND" | "INVALID_LAYOUT" | "LAYOUT_NAME_TAKEN" | "TICKET_TYPE_NOT_FOUND" | "TICKET_TYPE_IN_USE" | "TICKET_TYPE_EXISTS" | "NEWS_NOT_FOUND" | "KEYWORD_MAPPING_NOT_FOUND" | "KEYWORD_MAPPING_EXISTS" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "LAST_ADMIN" | "EVENT_NOT_ON_SALE" | "SEAT_NOT_FOUND" | "SEAT_UNAVAILABLE" | "SOLD_OUT" | "TICKET_LIMIT_EXCEEDED" | "HOLD_LIMIT_EXCEEDED" | "HOLD_NOT_FOUND" | "HOLD_EXPIRED" | "HOLD_ALREADY_USED" | "RESERVATION_NOT_FOUND" | "RESERVATION_NOT_CANCELLABLE" | "RESERVATION_EXPIRED" | "QUEUE_ADMISSION_REQUIRED" | "AMOUNT_MISMATCH" | "INVALID_REALTIME_TICKET" | "REALTIME_CAPACITY_REACHED" | "UNKNOWN_TOPIC" | "UNKNOWN_OP" | "MALFORMED_MESSAGE" | "TOO_MANY_TOPICS" | "PAYMENT_NOT_FOUND" | "RESERVATION_NOT_PAYABLE" | "PAYMENT_IN_PROGRESS" | "PAYMENT_NOT_CONFIRMABLE" | "PAYMENT_DECLINED" | "PAYMENT_NOT_REFUNDABLE" | "REFUND_WINDOW_CLOSED" | "INVALID_REFUND_AMOUNT" | "REFUND_REJECTED" | "PAYMENT_PROVIDER_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             requestId?: string;
             errors?: {
                 path: string;
@@ -631,6 +762,7 @@ export interface components {
             }[];
             seatIds?: string[];
             retryAfterSeconds?: number;
+            providerCode?: string;
         } & {
             [key: string]: unknown;
         };
@@ -941,6 +1073,75 @@ export interface components {
             expiresAt: string;
             /** @description Origin of the realtime listener to connect to (PUBLIC_REALTIME_URL), when the API knows it */
             url?: string;
+        };
+        /** Payment */
+        Payment: {
+            /** Format: uuid */
+            id: string;
+            /** @description The provider's order id (6–64 of A–Z, a–z, 0–9, -, _) */
+            orderId: string;
+            orderName: string;
+            paymentKey: string | null;
+            /** Format: uuid */
+            reservationId: string;
+            reservationNumber: string;
+            /** Format: uuid */
+            eventId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @description tosspayments */
+            provider: string;
+            /** @description pending: prepared, waiting for the buyer; in_progress: a confirm is with the provider; confirmed: charged and the seats sold; failed: declined or abandoned (nothing charged; prepare again); cancelled: the reservation ended first (nothing charged); partially_refunded / refunded: money returned */
+            status: "pending" | "in_progress" | "confirmed" | "failed" | "cancelled" | "partially_refunded" | "refunded";
+            /** @description Amount in the currency's minor unit */
+            amount: number;
+            /** @description Amount in the currency's minor unit */
+            refundedAmount: number;
+            /** @description What can still be refunded */
+            balanceAmount: number;
+            /** @description ISO 4217 code */
+            currency: string;
+            method: string | null;
+            providerStatus: string | null;
+            approvedAt: string | null;
+            receiptUrl: string | null;
+            failure: {
+                /** @description The provider's code, or ours */
+                code: string;
+                message: string;
+            } | null;
+            refundFailure: {
+                /** @description The provider's code, or ours */
+                code: string;
+                message: string;
+                /** Format: date-time */
+                at: string;
+            } | null;
+            refundedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** PreparedPayment */
+        PreparedPayment: {
+            /** Format: uuid */
+            paymentId: string;
+            /** @description The provider's order id (6–64 of A–Z, a–z, 0–9, -, _) */
+            orderId: string;
+            orderName: string;
+            /** @description Amount in the currency's minor unit */
+            amount: number;
+            /** @description ISO 4217 code */
+            currency: string;
+            /** @description tosspayments */
+            provider: string;
+            /** @description Opens the provider's payment window (a client key, never the secret key) */
+            clientKey: string;
+        };
+        /** WebhookAck */
+        WebhookAck: {
+            status: "processed" | "duplicate" | "ignored";
         };
     };
     responses: never;
@@ -4119,7 +4320,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem with code RESERVATION_NOT_CANCELLABLE, IDEMPOTENCY_KEY_IN_USE */
+            /** @description Problem with code RESERVATION_NOT_CANCELLABLE, REFUND_WINDOW_CLOSED, REFUND_REJECTED, IDEMPOTENCY_KEY_IN_USE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4148,6 +4349,15 @@ export interface operations {
             };
             /** @description Problem with code INTERNAL_ERROR */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_PROVIDER_UNAVAILABLE */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4278,6 +4488,622 @@ export interface operations {
                 };
             };
             /** @description Problem with code SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preparePayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    reservationId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreparedPayment"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED, INVALID_IDEMPOTENCY_KEY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RESERVATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RESERVATION_NOT_PAYABLE, PAYMENT_IN_PROGRESS, IDEMPOTENCY_KEY_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RESERVATION_EXPIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_PROVIDER_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The key the provider gave the payment */
+                    paymentKey: string;
+                    /** @description The provider's order id (6–64 of A–Z, a–z, 0–9, -, _) */
+                    orderId: string;
+                    /** @description As the success redirect carried it; checked against the order */
+                    amount: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED, AMOUNT_MISMATCH, INVALID_IDEMPOTENCY_KEY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_DECLINED */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_IN_PROGRESS, PAYMENT_NOT_CONFIRMABLE, IDEMPOTENCY_KEY_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RESERVATION_EXPIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_PROVIDER_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentByOrderId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paymentKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                    /** @description Partial refund; omit to refund everything left */
+                    amount?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED, INVALID_REFUND_AMOUNT, INVALID_IDEMPOTENCY_KEY */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_NOT_REFUNDABLE, REFUND_WINDOW_CLOSED, REFUND_REJECTED, IDEMPOTENCY_KEY_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_PROVIDER_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyPayments: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description From the previous page's nextCursor */
+                cursor?: string;
+                /** @description pending: prepared, waiting for the buyer; in_progress: a confirm is with the provider; confirmed: charged and the seats sold; failed: declined or abandoned (nothing charged; prepare again); cancelled: the reservation ended first (nothing charged); partially_refunded / refunded: money returned */
+                status?: "pending" | "in_progress" | "confirmed" | "failed" | "cancelled" | "partially_refunded" | "refunded";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Payment"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPayments: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description From the previous page's nextCursor */
+                cursor?: string;
+                eventId?: string;
+                /** @description pending: prepared, waiting for the buyer; in_progress: a confirm is with the provider; confirmed: charged and the seats sold; failed: declined or abandoned (nothing charged; prepare again); cancelled: the reservation ended first (nothing charged); partially_refunded / refunded: money returned */
+                status?: "pending" | "in_progress" | "confirmed" | "failed" | "cancelled" | "partially_refunded" | "refunded";
+                /** @description The provider's method label, e.g. 카드 */
+                method?: string;
+                /** @description Created at or after */
+                from?: string;
+                /** @description Created before */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Payment"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveTossWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    eventType: string;
+                    createdAt?: string;
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                    secret?: string;
+                    status?: string;
+                    transactionKey?: string;
+                    orderId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYMENT_PROVIDER_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;
