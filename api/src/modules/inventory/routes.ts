@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config.js';
-import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, Uuid, decodeCursor, encodeCursor, problems } from '../../schemas.js';
+import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, Uuid, problems } from '../../schemas.js';
 import {
   CancelReservationBody,
   CreateReservationBody,
@@ -185,10 +185,8 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
     async (request) => service.cancelReservation(request.principal!, request.params.reservationId, request.body?.reason),
   );
 
-  const page = async (filter: { userId?: string; eventId?: string; status?: string }, query: { limit?: number; cursor?: string }) => {
-    const result = await service.listReservations(filter, query.limit ?? 50, decodeCursor<[string, string]>(query.cursor, 2));
-    return { data: result.data, nextCursor: result.nextCursor ? encodeCursor(result.nextCursor) : null };
-  };
+  const page = (filter: { userId?: string; eventId?: string; status?: string }, query: { limit?: number; cursor?: string }) =>
+    service.listReservations(filter, query.limit ?? 50, query.cursor);
 
   app.get(
     '/me/reservations',
