@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TSchema } from '@sinclair/typebox';
 import type { Config } from './config.js';
 import type { Db } from './infra/db.js';
 import type { SharedState } from './infra/shared-state.js';
@@ -22,7 +23,8 @@ import { inventoryRoutes } from './modules/inventory/routes.js';
 import { createInventoryService, type HoldStrategy } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
 import { createRealtimePublisher } from './realtime/bus.js';
-import { validatorCompilers } from './validation.js';
+import { jsonBodies, validatorCompilers } from './validation.js';
+import { addBodyProblems } from './schemas.js';
 
 export interface AppDeps {
   config: Config;
@@ -68,8 +70,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Request bodies are JSON only: without this, Fastify's built-in text/plain parser let a plain-text
   // body reach validation as a string (400 instead of 415).
   app.removeContentTypeParser('text/plain');
+  jsonBodies(app);
   app.addHook('onRoute', (route) => {
     route.bodyLimit ??= route.url.startsWith('/v1/auth/') ? AUTH_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+    if (route.schema?.body && route.schema.response) addBodyProblems(route.schema.response as Record<string, TSchema>);
   });
 
   await app.register(errorsPlugin);

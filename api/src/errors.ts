@@ -20,7 +20,8 @@ export const ERROR_CODES = {
   INVALID_TOKEN: { status: 401, title: 'The token is invalid or expired' },
   INVALID_API_KEY: { status: 401, title: 'The API key is invalid or revoked' },
   INVALID_CREDENTIALS: { status: 401, title: 'Email or password is wrong' },
-  GOOGLE_LOGIN_DISABLED: { status: 503, title: 'Google login is not configured' },
+  // A setting of this deployment, not an outage: a 4xx that clients should not retry.
+  GOOGLE_LOGIN_DISABLED: { status: 404, title: 'Google login is not configured' },
   INVALID_GOOGLE_TOKEN: { status: 401, title: 'The Google ID token is invalid' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
   NOT_FOUND: { status: 404, title: 'Not found' },

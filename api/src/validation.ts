@@ -1,5 +1,6 @@
 import { AjvCompiler } from '@fastify/ajv-compiler';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { AppError } from './errors.js';
 
 type Ajv = { addFormat(name: string, format: RegExp | ((value: string) => boolean)): unknown };
 
@@ -62,4 +63,47 @@ export function validatorCompilers(): NonNullable<FastifyServerOptions['schemaCo
       },
     },
   } as NonNullable<FastifyServerOptions['schemaController']>;
+}
+
+// A \u escape of a UTF-16 surrogate: the only way a lone surrogate reaches a JSON body (raw bytes
+// that are not UTF-8 decode to U+FFFD).
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (text: string) => !LONE_SURROGATE.test(text);
+
+/** JSON pointer of the first string (key or value) that is not well-formed Unicode, if any. */
+function illFormedText(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return wellFormed(value) ? undefined : path;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (!wellFormed(key)) return at;
+    const found = illFormedText(item, at);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * JSON bodies through Fastify's own parser (prototype-poisoning checks included), refusing text
+ * with a lone surrogate: PostgreSQL cannot store it (a 500 before). Only bodies that contain a
+ * surrogate escape are walked.
+ */
+export function jsonBodies(app: FastifyInstance) {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parse(request, body as string, (err, value) => {
+      if (err) return done(err, undefined);
+      const bad = SURROGATE_ESCAPE.test(body as string) ? illFormedText(value, '/body') : undefined;
+      if (bad) {
+        return done(
+          new AppError('VALIDATION_FAILED', 'Text must be valid Unicode', { errors: [{ path: bad, message: 'has a lone surrogate' }] }),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
+  });
 }

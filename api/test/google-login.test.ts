@@ -81,7 +81,7 @@ describe('Google ID-token login', () => {
     const off = await createTestApp({ state: 'memory' });
     try {
       const res = await off.app.inject({ method: 'POST', url: '/v1/auth/google', payload: { idToken: await googleToken({ sub: 'x' }) } });
-      expect(res.statusCode).toBe(503);
+      expect(res.statusCode).toBe(404);
       expect(res.json().code).toBe('GOOGLE_LOGIN_DISABLED');
     } finally {
       await off.close();

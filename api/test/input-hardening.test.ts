@@ -356,6 +356,10 @@ describe('framework errors', () => {
     const put = await call('PUT', `/v1/events/${randomUUID()}`);
     expectProblem(put, 405, 'METHOD_NOT_ALLOWED');
     expect(put.headers.allow).toBe('GET, HEAD, PATCH, DELETE');
+    // QUERY carries a body: without a Content-Type it still answers about the route, not the body.
+    const query = await rawRequest('QUERY /v1/events HTTP/1.1');
+    expectProblem({ ...query, statusCode: query.status }, 405, 'METHOD_NOT_ALLOWED');
+    expect(query.headers.allow).toBe('GET, HEAD, POST');
     // An unknown path stays a 404.
     expectProblem(await call('DELETE', '/v1/no-such-thing'), 404, 'NOT_FOUND');
   });

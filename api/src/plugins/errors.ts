@@ -130,7 +130,22 @@ export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.addSchema(ProblemSchema);
 
+    // A known path with an undeclared method is a 405 with the methods it has, not a 404. Only
+    // requests that matched no route pay for the lookups.
+    const routeMissing = (request: FastifyRequest, reply: FastifyReply) => {
+      const path = request.url.split('?', 1)[0]!;
+      const allowed = ROUTE_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
+        reply.header('allow', allowed.join(', '));
+        return sendProblem(request, reply, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allowed.join(', ')}`);
+      }
+      return sendProblem(request, reply, 'NOT_FOUND', `No route for ${request.method} ${path}`);
+    };
+
     app.setErrorHandler((err: FastifyError, request, reply) => {
+      // Matched no route, but its body could not be read first (QUERY without a Content-Type, bad
+      // JSON to an unknown path): the answer is still about the route.
+      if (request.is404) return routeMissing(request, reply);
       if (err instanceof AppError) {
         if (err.status >= 500) request.log.error({ err }, 'request failed');
         return sendProblem(request, reply, err.code, err.detail, err.extra);
@@ -162,17 +177,7 @@ export const errorsPlugin = fp(
       return sendProblem(request, reply, 'INTERNAL_ERROR', 'Something went wrong on our side; the request id helps us find it');
     });
 
-    // A known path with an undeclared method is a 405 with the methods it has, not a 404. Only
-    // requests that matched no route pay for the lookups.
-    app.setNotFoundHandler((request, reply) => {
-      const path = request.url.split('?', 1)[0]!;
-      const allowed = ROUTE_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
-      if (allowed.length > 0 && !allowed.includes(request.method)) {
-        reply.header('allow', allowed.join(', '));
-        return sendProblem(request, reply, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allowed.join(', ')}`);
-      }
-      return sendProblem(request, reply, 'NOT_FOUND', `No route for ${request.method} ${path}`);
-    });
+    app.setNotFoundHandler(routeMissing);
   },
   { name: 'errors' },
 );
