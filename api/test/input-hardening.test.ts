@@ -1,6 +1,7 @@
 // Bad input at the edge: every malformed request answers a 4xx problem+json with a code listed in the
 // spec, the security headers and a request id; never a 5xx. Lists page exactly at microsecond ties.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +80,38 @@ const eventBody = (extra: Record<string, unknown> = {}) => ({
   venue: 'KSPO DOME',
   eventDate: '2027-03-01T19:00:00+09:00',
   ...extra,
+});
+
+describe('the spec', () => {
+  it('constrains every string a request carries: a pattern, a format or an enum', () => {
+    const spec = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'));
+    const loose: string[] = [];
+    const walk = (schema: Record<string, unknown> | undefined, at: string): void => {
+      if (!schema || typeof schema !== 'object') return;
+      if (typeof schema.$ref === 'string') return walk(spec.components.schemas[schema.$ref.split('/').pop()!], at);
+      const types = ([] as unknown[]).concat(schema.type ?? []);
+      if (types.includes('string') && !schema.pattern && !schema.format && !schema.enum && schema.const === undefined) loose.push(at);
+      for (const [key, sub] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>))
+        walk(sub, `${at}/${key}`);
+      if (schema.items) walk(schema.items as Record<string, unknown>, `${at}/items`);
+      for (const k of ['anyOf', 'oneOf', 'allOf']) for (const sub of (schema[k] ?? []) as Record<string, unknown>[]) walk(sub, at);
+    };
+    let strings = 0;
+    for (const [path, item] of Object.entries(spec.paths as Record<string, Record<string, Record<string, unknown>>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const p of (op.parameters ?? []) as Array<{ name: string; schema: Record<string, unknown> }>) {
+          if (p.schema.type === 'string') strings++;
+          walk(p.schema, `${method.toUpperCase()} ${path} ${p.name}`);
+        }
+        const body = (op.requestBody as { content?: Record<string, { schema: Record<string, unknown> }> } | undefined)?.content?.[
+          'application/json'
+        ]?.schema;
+        walk(body, `${method.toUpperCase()} ${path} body`);
+      }
+    }
+    expect(strings).toBeGreaterThan(20);
+    expect(loose).toEqual([]);
+  });
 });
 
 describe('text fields', () => {
