@@ -98,7 +98,8 @@ try {
   ];
   console.log(`schemathesis: seed ${SEED}, at most ${MAX_EXAMPLES} examples per operation, checks ${CHECKS.join(', ')}`);
   code = await new Promise<number>((resolve) => {
-    const child = spawn(path.join(ROOT, '.fuzz-venv/bin/st'), args, { stdio: 'inherit', cwd: ROOT });
+    // Run in the report folder: Schemathesis keeps a .schemathesis/ cache in its working directory.
+    const child = spawn(path.join(ROOT, '.fuzz-venv/bin/st'), args, { stdio: 'inherit', cwd: reportDir });
     child.on('exit', (status) => resolve(status ?? 1));
   });
 } finally {
