@@ -188,7 +188,10 @@ export interface paths {
          */
         get: operations["listEvents"];
         put?: never;
-        /** Create an event; with seatLayoutId its seats and seated ticket types come from the layout */
+        /**
+         * Create an event; with seatLayoutId its seats and seated ticket types come from the layout
+         * @description Rule beyond the schema: 400 VALIDATION_FAILED when saleEndDate is before saleStartDate.
+         */
         post: operations["createEvent"];
         delete?: never;
         options?: never;
@@ -211,7 +214,10 @@ export interface paths {
         delete: operations["deleteEvent"];
         options?: never;
         head?: never;
-        /** Change an event's details or move its status along the lifecycle */
+        /**
+         * Change an event's details or move its status along the lifecycle
+         * @description Rule beyond the schema: 400 VALIDATION_FAILED when the sale would end before it starts.
+         */
         patch: operations["updateEvent"];
         trace?: never;
     };
@@ -225,7 +231,10 @@ export interface paths {
         /** The event's price categories with quantities */
         get: operations["listTicketTypes"];
         put?: never;
-        /** Add a seated price category or a general-admission quantity */
+        /**
+         * Add a seated price category or a general-admission quantity
+         * @description Rules beyond the schema: 400 VALIDATION_FAILED when a general-admission type has no totalQuantity or a seated type has one (seated types count their seats).
+         */
         post: operations["createTicketType"];
         delete?: never;
         options?: never;
@@ -246,7 +255,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename, reprice or resize a ticket type; availability moves with a general-admission total */
+        /**
+         * Rename, reprice or resize a ticket type; availability moves with a general-admission total
+         * @description Rule beyond the schema: 400 VALIDATION_FAILED for a totalQuantity on a seated type (it counts its seats).
+         */
         patch: operations["updateTicketType"];
         trace?: never;
     };
@@ -388,7 +400,7 @@ export interface paths {
         put?: never;
         /**
          * Hold seats or general-admission tickets, all or none
-         * @description Holds last 300 s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations.
+         * @description Holds last 300 s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations. Rules beyond the schema: 400 VALIDATION_FAILED when `items` lists a ticket type twice or names a seated type (seats are held by `seatIds`); 400 SEAT_NOT_FOUND for a seat of another event.
          */
         post: operations["createHold"];
         delete?: never;

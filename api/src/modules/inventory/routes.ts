@@ -50,7 +50,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
         operationId: 'createHold',
         tags: ['holds'],
         summary: 'Hold seats or general-admission tickets, all or none',
-        description: `Holds last ${config.HOLD_TTL_SECONDS} s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations.`,
+        description: `Holds last ${config.HOLD_TTL_SECONDS} s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations. Rules beyond the schema: 400 VALIDATION_FAILED when \`items\` lists a ticket type twice or names a seated type (seats are held by \`seatIds\`); 400 SEAT_NOT_FOUND for a seat of another event.`,
         security,
         params: StrictObject({ eventId: Uuid() }),
         body: createHoldBody(config.MAX_TICKETS_PER_USER),
