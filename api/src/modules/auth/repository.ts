@@ -1,5 +1,6 @@
 // All SQL of the auth module.
 import type { Queryable } from '../../infra/db.js';
+import { keyset } from '../../pagination.js';
 
 export interface UserRow {
   id: string;
@@ -38,6 +39,7 @@ const USER_COLUMNS = 'id, email, password_hash, google_sub, name, phone, role, t
 const KEY_COLUMNS = 'id, name, prefix, created_by, scopes, created_at, last_used_at, revoked_at';
 /** LIKE pattern that matches `text` literally anywhere. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export const API_KEY_PAGES = keyset('DESC', ['created_at', 'timestamptz'], ['id', 'uuid']);
 
 export const authRepository = {
   async insertUser(
@@ -99,12 +101,12 @@ export const authRepository = {
     return rows[0]!;
   },
 
-  async listApiKeys(db: Queryable, limit: number, after?: [string, string]): Promise<ApiKeyRow[]> {
-    const { rows } = await db.query<ApiKeyRow>(
-      `SELECT ${KEY_COLUMNS} FROM auth.api_keys
-       WHERE ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
-       ORDER BY created_at DESC, id DESC LIMIT $1`,
-      [limit, after?.[0] ?? null, after?.[1] ?? null],
+  async listApiKeys(db: Queryable, limit: number, after: string[] | null): Promise<Array<ApiKeyRow & { page_key: string[] }>> {
+    const { rows } = await db.query<ApiKeyRow & { page_key: string[] }>(
+      `SELECT ${KEY_COLUMNS}, ${API_KEY_PAGES.select} FROM auth.api_keys
+       WHERE ${API_KEY_PAGES.after(2)}
+       ORDER BY ${API_KEY_PAGES.orderBy} LIMIT $1`,
+      [limit, after],
     );
     return rows;
   },

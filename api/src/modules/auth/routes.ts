@@ -2,7 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
-import { ADMIN_PROBLEMS, AUTH_PROBLEMS, ListQuery, Page, StrictObject, Uuid, decodeCursor, pageOf, problems } from '../../schemas.js';
+import { pageOf } from '../../pagination.js';
+import { ADMIN_PROBLEMS, AUTH_PROBLEMS, ListQuery, Page, StrictObject, Uuid, problems } from '../../schemas.js';
+import { API_KEY_PAGES } from './repository.js';
 import {
   ApiKey,
   CreateApiKeyBody,
@@ -204,8 +206,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ service: AuthService }> = a
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listApiKeys(limit + 1, decodeCursor<[string, string]>(request.query.cursor, 2));
-      return pageOf(rows, limit, toPublicApiKey, (k) => [k.created_at.toISOString(), k.id]);
+      const rows = await service.listApiKeys(limit + 1, API_KEY_PAGES.decode(request.query.cursor));
+      return pageOf(rows, limit, toPublicApiKey);
     },
   );
 

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, StrictObject, Timestamp, Uuid } from '../../schemas.js';
+import { NonBlankText, Nullable, StrictObject, Text, Timestamp, Uuid } from '../../schemas.js';
 
 export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Email address' });
-export const Password = Type.String({ minLength: 8, maxLength: 128, description: '8 to 128 characters' });
+export const Password = Text({ minLength: 8, maxLength: 128, description: '8 to 128 characters' });
 
 export const User = Type.Object(
   {
@@ -40,12 +40,12 @@ export const UpdateUserBody = StrictObject({ role: Role });
 export const RegisterBody = StrictObject({
   email: Email,
   password: Password,
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: NonBlankText(100),
   phone: Type.Optional(Type.String({ pattern: '^[0-9+\\-() ]{6,20}$' })),
 });
-export const LoginBody = StrictObject({ email: Email, password: Type.String({ minLength: 1, maxLength: 128 }) });
-export const GoogleBody = StrictObject({ idToken: Type.String({ minLength: 10, maxLength: 4096 }) });
-export const VerifyBody = StrictObject({ token: Type.String({ minLength: 1, maxLength: 4096 }) });
+export const LoginBody = StrictObject({ email: Email, password: Text({ minLength: 1, maxLength: 128 }) });
+export const GoogleBody = StrictObject({ idToken: Text({ minLength: 10, maxLength: 4096 }) });
+export const VerifyBody = StrictObject({ token: Text({ minLength: 1, maxLength: 4096 }) });
 export const VerifyResult = Type.Object(
   {
     valid: Type.Boolean(),
@@ -84,6 +84,6 @@ export const CreatedApiKey = Type.Object(
   { $id: 'CreatedApiKey', title: 'CreatedApiKey' },
 );
 export const CreateApiKeyBody = StrictObject({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: NonBlankText(100),
   scopes: Type.Optional(Type.Array(ApiKeyScope, { minItems: 1, maxItems: 3, uniqueItems: true, default: ['read-only'] })),
 });

@@ -296,7 +296,7 @@ export function createAuthService(config: Config, db: Db) {
       return { ...toPublicApiKey(row), secret: secretKey };
     },
 
-    listApiKeys: (limit: number, after?: [string, string]) => repo.listApiKeys(db, limit, after),
+    listApiKeys: (limit: number, after: string[] | null) => repo.listApiKeys(db, limit, after),
 
     async revokeApiKey(id: string) {
       const row = await repo.revokeApiKey(db, id);

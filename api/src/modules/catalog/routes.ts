@@ -3,7 +3,8 @@ import type { FastifyError } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import { validationErrors } from '../../plugins/errors.js';
-import { ADMIN_PROBLEMS, ListQuery, Page, StrictObject, Uuid, decodeCursor, encodeCursor, pageOf, problems } from '../../schemas.js';
+import { pageOf } from '../../pagination.js';
+import { ADMIN_PROBLEMS, ListQuery, Page, StrictObject, Uuid, problems } from '../../schemas.js';
 import {
   CreateEventBody,
   CreateKeywordMappingBody,
@@ -21,11 +22,17 @@ import {
   UpdateNewsBody,
   UpdateTicketTypeBody,
 } from './schemas.js';
-import { toPublicEvent, toPublicKeywordMapping, toPublicNews, toPublicSeatLayout, type CatalogService } from './service.js';
+import { LAYOUT_PAGES, MAPPING_PAGES, NEWS_PAGES } from './repository.js';
+import { toPublicKeywordMapping, toPublicNews, toPublicSeatLayout, type CatalogService } from './service.js';
 
 const admin = [{ bearer: [] }];
 const EventParams = StrictObject({ eventId: Uuid() });
 const NoContent = Type.Null({ description: 'Deleted' });
+// Body limits of the routes whose bodies may be large (the app's default is 64 KiB): room for the
+// longest text their schema allows, written as JSON \u escapes.
+const EVENT_BODY_LIMIT = 256 * 1024;
+const NEWS_BODY_LIMIT = 512 * 1024;
+const LAYOUT_BODY_LIMIT = 1024 * 1024;
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService }> = async (app, { service }) => {
   for (const schema of [SeatLayout, TicketType, Event, EventDetail, News, KeywordMapping]) app.addSchema(schema);
@@ -48,9 +55,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
-      const after = decodeCursor<unknown[]>(cursor, filter.q ? 1 : 2);
-      const { rows, next } = await service.listEvents(filter, limit, after);
-      return { data: rows.map(toPublicEvent), nextCursor: next ? encodeCursor(next) : null };
+      return service.listEvents(filter, limit, cursor);
     },
   );
 
@@ -58,11 +63,13 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     '/events',
     {
       onRequest: app.auth.admin,
+      bodyLimit: EVENT_BODY_LIMIT,
       config: { idempotent: true },
       schema: {
         operationId: 'createEvent',
         tags: ['events'],
         summary: 'Create an event; with seatLayoutId its seats and seated ticket types come from the layout',
+        description: 'Rule beyond the schema: 400 VALIDATION_FAILED when saleEndDate is before saleStartDate.',
         security: admin,
         body: CreateEventBody,
         response: { 201: EventDetailRef, ...problems(...ADMIN_PROBLEMS, 'LAYOUT_NOT_FOUND') },
@@ -89,10 +96,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     '/events/:eventId',
     {
       onRequest: app.auth.admin,
+      bodyLimit: EVENT_BODY_LIMIT,
       schema: {
         operationId: 'updateEvent',
         tags: ['events'],
         summary: "Change an event's details or move its status along the lifecycle",
+        description: 'Rule beyond the schema: 400 VALIDATION_FAILED when the sale would end before it starts.',
         security: admin,
         params: EventParams,
         body: UpdateEventBody,
@@ -149,6 +158,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
         operationId: 'createTicketType',
         tags: ['ticket-types'],
         summary: 'Add a seated price category or a general-admission quantity',
+        description:
+          'Rules beyond the schema: 400 VALIDATION_FAILED when a general-admission type has no totalQuantity or a seated type has one (seated types count their seats).',
         security: admin,
         params: EventParams,
         body: CreateTicketTypeBody,
@@ -166,6 +177,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
         operationId: 'updateTicketType',
         tags: ['ticket-types'],
         summary: 'Rename, reprice or resize a ticket type; availability moves with a general-admission total',
+        description: 'Rule beyond the schema: 400 VALIDATION_FAILED for a totalQuantity on a seated type (it counts its seats).',
         security: admin,
         params: StrictObject({ ticketTypeId: Uuid() }),
         body: UpdateTicketTypeBody,
@@ -193,8 +205,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listSeatLayouts(limit + 1, decodeCursor<[string, string]>(request.query.cursor, 2));
-      return pageOf(rows, limit, toPublicSeatLayout, (r) => [r.created_at.toISOString(), r.id]);
+      const rows = await service.listSeatLayouts(limit + 1, LAYOUT_PAGES.decode(request.query.cursor));
+      return pageOf(rows, limit, toPublicSeatLayout);
     },
   );
 
@@ -202,6 +214,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     '/seat-layouts',
     {
       onRequest: app.auth.admin,
+      bodyLimit: LAYOUT_BODY_LIMIT,
       // The body is the layout: schema errors answer INVALID_LAYOUT too, naming the bad part.
       attachValidation: true,
       schema: {
@@ -253,8 +266,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listNews(limit + 1, decodeCursor<[boolean, string, string]>(request.query.cursor, 3));
-      return pageOf(rows, limit, toPublicNews, (r) => [r.is_pinned, r.created_at.toISOString(), r.id]);
+      const rows = await service.listNews(limit + 1, NEWS_PAGES.decode(request.query.cursor));
+      return pageOf(rows, limit, toPublicNews);
     },
   );
 
@@ -262,6 +275,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     '/news',
     {
       onRequest: app.auth.admin,
+      bodyLimit: NEWS_BODY_LIMIT,
       schema: {
         operationId: 'createNews',
         tags: ['news'],
@@ -292,6 +306,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     '/news/:newsId',
     {
       onRequest: app.auth.admin,
+      bodyLimit: NEWS_BODY_LIMIT,
       schema: {
         operationId: 'updateNews',
         tags: ['news'],
@@ -341,8 +356,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listKeywordMappings(limit + 1, decodeCursor<[string, string]>(request.query.cursor, 2));
-      return pageOf(rows, limit, toPublicKeywordMapping, (r) => [r.created_at.toISOString(), r.id]);
+      const rows = await service.listKeywordMappings(limit + 1, MAPPING_PAGES.decode(request.query.cursor));
+      return pageOf(rows, limit, toPublicKeywordMapping);
     },
   );
 

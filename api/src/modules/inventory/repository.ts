@@ -8,6 +8,9 @@ import pg from 'pg';
 
 const { escapeLiteral } = pg;
 import type { Db, Queryable } from '../../infra/db.js';
+import { keyset } from '../../pagination.js';
+
+export const RESERVATION_PAGES = keyset('DESC', ['r.created_at', 'timestamptz'], ['r.id', 'uuid']);
 
 export interface EventForSale {
   status: string;
@@ -466,14 +469,14 @@ export const inventoryRepository = {
     db: Queryable,
     filter: { userId?: string; eventId?: string; status?: string },
     limit: number,
-    after?: [string, string],
-  ): Promise<ReservationRow[]> {
-    const { rows } = await db.query<ReservationRow>(
-      `SELECT ${RESERVATION_COLUMNS} FROM ticket.reservations r
+    after: string[] | null,
+  ): Promise<Array<ReservationRow & { page_key: string[] }>> {
+    const { rows } = await db.query<ReservationRow & { page_key: string[] }>(
+      `SELECT ${RESERVATION_COLUMNS}, ${RESERVATION_PAGES.select} FROM ticket.reservations r
        WHERE ($2::uuid IS NULL OR r.user_id = $2) AND ($3::uuid IS NULL OR r.event_id = $3) AND ($4::text IS NULL OR r.status = $4)
-         AND ($5::timestamptz IS NULL OR (r.created_at, r.id) < ($5::timestamptz, $6::uuid))
-       ORDER BY r.created_at DESC, r.id DESC LIMIT $1`,
-      [limit, filter.userId ?? null, filter.eventId ?? null, filter.status ?? null, after?.[0] ?? null, after?.[1] ?? null],
+         AND ${RESERVATION_PAGES.after(5)}
+       ORDER BY ${RESERVATION_PAGES.orderBy} LIMIT $1`,
+      [limit, filter.userId ?? null, filter.eventId ?? null, filter.status ?? null, after],
     );
     return rows;
   },

@@ -3,11 +3,12 @@ import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Db } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
+import { pageOf } from '../../pagination.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
 import type { Counters } from '../../infra/counters.js';
 import { createBatchedHolds, isRetryable } from './hold-batches.js';
 import { createHoldLimits } from './hold-limits.js';
-import { inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow } from './repository.js';
+import { RESERVATION_PAGES, inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow } from './repository.js';
 import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
 
 import { sum, toSeatView, type HoldRequest, type HoldView } from './views.js';
@@ -250,14 +251,9 @@ export function createInventoryService(deps: {
       });
     },
 
-    async listReservations(filter: { userId?: string; eventId?: string; status?: string }, limit: number, after?: [string, string]) {
-      const rows = await repo.listReservations(db, filter, limit + 1, after);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        data: page.map(toReservationView),
-        nextCursor: rows.length > limit && last ? [last.created_at.toISOString(), last.id] : null,
-      };
+    async listReservations(filter: { userId?: string; eventId?: string; status?: string }, limit: number, cursor: string | undefined) {
+      const rows = await repo.listReservations(db, filter, limit + 1, RESERVATION_PAGES.decode(cursor));
+      return pageOf(rows, limit, toReservationView);
     },
 
     /** Expires holds and pending reservations past their time, in batches; returns how many. */
