@@ -40,6 +40,7 @@ const KEY_COLUMNS = 'id, name, prefix, created_by, scopes, created_at, last_used
 /** LIKE pattern that matches `text` literally anywhere. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 export const API_KEY_PAGES = keyset('DESC', ['created_at', 'timestamptz'], ['id', 'uuid']);
+export const USER_PAGES = keyset('DESC', ['created_at', 'timestamptz'], ['id', 'uuid']);
 
 export const authRepository = {
   async insertUser(
@@ -193,15 +194,15 @@ export const authRepository = {
     db: Queryable,
     filter: { email?: string; role?: 'user' | 'admin' },
     limit: number,
-    after?: [string, string],
-  ): Promise<UserRow[]> {
-    const { rows } = await db.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM auth.users
+    after: string[] | null,
+  ): Promise<Array<UserRow & { page_key: string[] }>> {
+    const { rows } = await db.query<UserRow & { page_key: string[] }>(
+      `SELECT ${USER_COLUMNS}, ${USER_PAGES.select} FROM auth.users
         WHERE ($2::text IS NULL OR email::text ILIKE $2)
           AND ($3::text IS NULL OR role = $3)
-          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $1`,
-      [limit, filter.email === undefined ? null : containing(filter.email), filter.role ?? null, after?.[0] ?? null, after?.[1] ?? null],
+          AND ${USER_PAGES.after(4)}
+        ORDER BY ${USER_PAGES.orderBy} LIMIT $1`,
+      [limit, filter.email === undefined ? null : containing(filter.email), filter.role ?? null, after],
     );
     return rows;
   },

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import { pageOf } from '../../pagination.js';
 import { ADMIN_PROBLEMS, AUTH_PROBLEMS, ListQuery, Page, StrictObject, Uuid, problems } from '../../schemas.js';
-import { API_KEY_PAGES } from './repository.js';
+import { API_KEY_PAGES, USER_PAGES } from './repository.js';
 import {
   ApiKey,
   CreateApiKeyBody,
@@ -243,8 +243,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ service: AuthService }> = a
     async (request) => {
       const { email, role, cursor } = request.query;
       const limit = request.query.limit ?? 50;
-      const rows = await service.listUsers({ email, role }, limit + 1, decodeCursor<[string, string]>(cursor, 2));
-      return pageOf(rows, limit, toPublicUser, (u) => [u.created_at.toISOString(), u.id]);
+      const rows = await service.listUsers({ email, role }, limit + 1, USER_PAGES.decode(cursor));
+      return pageOf(rows, limit, toPublicUser);
     },
   );
 

@@ -304,7 +304,7 @@ export function createAuthService(config: Config, db: Db) {
       return toPublicApiKey(row);
     },
 
-    listUsers: (filter: { email?: string; role?: Role }, limit: number, after?: [string, string]) =>
+    listUsers: (filter: { email?: string; role?: Role }, limit: number, after: string[] | null) =>
       repo.listUsers(db, filter, limit, after),
 
     /**

@@ -6,7 +6,10 @@
 // seats by id → ticket types by id → the event row (the seat-version bump, last, in seat-changes.ts).
 // The reservation sweeper locks reservation rows and only reads payments, so the orders agree.
 import type { Queryable } from '../../infra/db.js';
+import { keyset } from '../../pagination.js';
 import type { ProviderCallLog, ProviderPayment } from './provider.js';
+
+export const PAYMENT_PAGES = keyset('DESC', ['p.created_at', 'timestamptz'], ['p.id', 'uuid']);
 
 export type PaymentStatus = 'pending' | 'in_progress' | 'confirmed' | 'failed' | 'cancelled' | 'partially_refunded' | 'refunded';
 
@@ -311,15 +314,15 @@ export const paymentsRepository = {
     db: Queryable,
     filter: { userId?: string; eventId?: string; status?: string; method?: string; from?: string; to?: string },
     limit: number,
-    after?: [string, string],
-  ): Promise<PaymentRow[]> {
-    const { rows } = await db.query<PaymentRow>(
-      `SELECT ${PAYMENT_COLUMNS} FROM payment.payments p
+    after: string[] | null,
+  ): Promise<Array<PaymentRow & { page_key: string[] }>> {
+    const { rows } = await db.query<PaymentRow & { page_key: string[] }>(
+      `SELECT ${PAYMENT_COLUMNS}, ${PAYMENT_PAGES.select} FROM payment.payments p
         WHERE ($2::uuid IS NULL OR p.user_id = $2) AND ($3::uuid IS NULL OR p.event_id = $3)
           AND ($4::text IS NULL OR p.status = $4) AND ($5::text IS NULL OR p.method = $5)
           AND ($6::timestamptz IS NULL OR p.created_at >= $6) AND ($7::timestamptz IS NULL OR p.created_at < $7)
-          AND ($8::timestamptz IS NULL OR (p.created_at, p.id) < ($8::timestamptz, $9::uuid))
-        ORDER BY p.created_at DESC, p.id DESC LIMIT $1`,
+          AND ${PAYMENT_PAGES.after(8)}
+        ORDER BY ${PAYMENT_PAGES.orderBy} LIMIT $1`,
       [
         limit,
         filter.userId ?? null,
@@ -328,8 +331,7 @@ export const paymentsRepository = {
         filter.method ?? null,
         filter.from ?? null,
         filter.to ?? null,
-        after?.[0] ?? null,
-        after?.[1] ?? null,
+        after,
       ],
     );
     return rows;

@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../errors.js';
-import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, decodeCursor, pageOf, problems } from '../../schemas.js';
+import { pageOf } from '../../pagination.js';
+import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, problems } from '../../schemas.js';
+import { PAYMENT_PAGES } from './repository.js';
 import {
   CancelPaymentBody,
   ConfirmPaymentBody,
@@ -158,8 +160,8 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<{ service: PaymentsServic
     query: { limit?: number; cursor?: string },
   ) => {
     const limit = query.limit ?? 50;
-    const rows = await service.list(filter, limit, decodeCursor<[string, string]>(query.cursor, 2));
-    return pageOf(rows, limit, toPaymentView, (r) => [r.cursor_at, r.id]);
+    const rows = await service.list(filter, limit, PAYMENT_PAGES.decode(query.cursor));
+    return pageOf(rows, limit, toPaymentView);
   };
 
   app.get(

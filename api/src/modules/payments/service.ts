@@ -462,7 +462,7 @@ export function createPaymentsService(deps: {
     async list(
       filter: { userId?: string; eventId?: string; status?: string; method?: string; from?: string; to?: string },
       limit: number,
-      after?: [string, string],
+      after: string[] | null,
     ) {
       return repo.list(db, filter, limit + 1, after);
     },
