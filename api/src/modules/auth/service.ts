@@ -172,6 +172,9 @@ export function createAuthService(config: Config, db: Db) {
       ttlSeconds: refreshTtlSeconds,
     });
     const token = await issueToken(user);
+    // The row was just read: the first request with this token needs no lookup. (A role change
+    // racing this sign-in is at worst seen AUTH_CACHE_TTL_MS late, as on any other instance.)
+    if (config.AUTH_CACHE_TTL_MS > 0) authority.set(user.id, { email: user.email, role: user.role, token_version: user.token_version });
     const expiresAt = new Date((Math.floor(Date.now() / 1000) + durationSeconds(config.JWT_EXPIRES_IN)) * 1000).toISOString();
     return { user: toPublicUser(user), token, expiresAt, refreshToken };
   }
