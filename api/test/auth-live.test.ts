@@ -133,6 +133,17 @@ describe('sessions: short access tokens, refresh, sign-out', () => {
     expect(unknown.json().code).toBe('INVALID_REFRESH_TOKEN');
   });
 
+  it("a new sign-in forgets the user's expired refresh tokens, and an expired one is refused", async () => {
+    const u = await registerUser(t.app);
+    const login = (await call(t, { method: 'POST', url: '/v1/auth/login', payload: { email: u.email, password: u.password } })).json();
+    await t.db.query(`UPDATE auth.refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [u.userId]);
+    const expired = await call(t, { method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: login.refreshToken } });
+    expect(expired.json().code).toBe('INVALID_REFRESH_TOKEN');
+    await call(t, { method: 'POST', url: '/v1/auth/login', payload: { email: u.email, password: u.password } });
+    const { rows } = await t.db.query('SELECT expires_at > now() AS live FROM auth.refresh_tokens WHERE user_id = $1', [u.userId]);
+    expect(rows).toEqual([{ live: true }]);
+  });
+
   it('logout revokes one sign-in; logout-all ends every access and refresh token of the user', async () => {
     const u = await registerUser(t.app);
     const signIn = async () =>

@@ -169,6 +169,18 @@ export const authRepository = {
     );
   },
 
+  /**
+   * Forgets a user's dead refresh tokens (expired, or used or revoked a day ago), so the table stays
+   * bounded per user. A used token stays known for a day: presenting it again revokes its family.
+   */
+  async pruneRefreshTokens(db: Queryable, userId: string): Promise<void> {
+    await db.query(
+      `DELETE FROM auth.refresh_tokens
+        WHERE user_id = $1 AND (expires_at < now() OR used_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day')`,
+      [userId],
+    );
+  },
+
   /** Uses a refresh token once: its user and family if it was live, nothing otherwise. */
   async useRefreshToken(db: Queryable, tokenHash: Buffer): Promise<{ user_id: string; family_id: string } | undefined> {
     const { rows } = await db.query<{ user_id: string; family_id: string }>(

@@ -161,10 +161,20 @@ export function createAuthService(config: Config, db: Db) {
   }
 
   /** An access token and a new refresh token (a new family) for a user who just signed in. */
-  async function session(user: UserRow, familyId: string = randomUUID()) {
+  async function session(user: UserRow, familyId?: string) {
+    // A new sign-in (not a refresh) tidies the user's dead refresh tokens.
+    if (!familyId) await repo.pruneRefreshTokens(db, user.id);
     const refreshToken = REFRESH_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    await repo.insertRefreshToken(db, { userId: user.id, familyId, tokenHash: sha256(refreshToken), ttlSeconds: refreshTtlSeconds });
+    await repo.insertRefreshToken(db, {
+      userId: user.id,
+      familyId: familyId ?? randomUUID(),
+      tokenHash: sha256(refreshToken),
+      ttlSeconds: refreshTtlSeconds,
+    });
     const token = await issueToken(user);
+    // The row was just read: the first request with this token needs no lookup. (A role change
+    // racing this sign-in is at worst seen AUTH_CACHE_TTL_MS late, as on any other instance.)
+    if (config.AUTH_CACHE_TTL_MS > 0) authority.set(user.id, { email: user.email, role: user.role, token_version: user.token_version });
     const expiresAt = new Date((Math.floor(Date.now() / 1000) + durationSeconds(config.JWT_EXPIRES_IN)) * 1000).toISOString();
     return { user: toPublicUser(user), token, expiresAt, refreshToken };
   }
