@@ -143,6 +143,7 @@ const ROOT_STATE_DIR = '/var/lib/tiketi';
 
 function ensureRootStateDir(who: Identity): string {
   mkdirSync(ROOT_STATE_DIR, { recursive: true, mode: 0o755 });
+  chownSync(ROOT_STATE_DIR, 0, 0);
   chmodSync(ROOT_STATE_DIR, 0o755);
   if (!reachable(ROOT_STATE_DIR, who))
     throw new StartupError(`running as root, the postgres user cannot enter ${ROOT_STATE_DIR}: make its parents searchable (chmod o+x)`);
@@ -167,8 +168,14 @@ function binariesFor(who: Identity | undefined, log?: (msg: string) => void): st
     cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
     chmodSync(staging, 0o755);
     writeFileSync(path.join(staging, '.complete'), '');
-    rmSync(target, { recursive: true, force: true });
-    renameSync(staging, target);
+    if (existsSync(target) && !existsSync(path.join(target, '.complete'))) rmSync(target, { recursive: true, force: true });
+    try {
+      renameSync(staging, target);
+    } catch (err) {
+      // Another start copied them first: use theirs.
+      rmSync(staging, { recursive: true, force: true });
+      if (!existsSync(path.join(target, '.complete'))) throw err;
+    }
   }
   const st = statSync(target);
   if (st.uid !== 0 || st.mode & 0o022) throw new StartupError(`${target} must be owned by root and not writable by others: remove it`);
