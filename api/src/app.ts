@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config.js';
+import { rolesOf, type Config } from './config.js';
 import type { Db } from './infra/db.js';
 import type { SharedState } from './infra/shared-state.js';
 import { corsPlugin } from './plugins/cors.js';
@@ -21,6 +21,7 @@ import { createCatalogService } from './modules/catalog/service.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
 import { createInventoryService, type HoldStrategy } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
+import { createQueue, queueRoutes } from './modules/queue/index.js';
 import { createRealtimePublisher } from './realtime/bus.js';
 
 export interface AppDeps {
@@ -123,15 +124,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     holdStrategy: deps.holdStrategy,
     log: (err, msg) => app.log.error({ err }, msg),
   });
+  const queue = await createQueue({
+    config,
+    db,
+    shared,
+    publisher: createRealtimePublisher(shared),
+    registry: app.metrics,
+    log: (err, msg) => app.log.error({ err }, msg),
+  });
+  // Background work runs only in processes with its role (TIKETI_ROLES).
+  const roles = rolesOf(config);
   const sweeper = createSweeper(inventoryService, config.SWEEP_INTERVAL_MS, (err) => app.log.error({ err }, 'inventory sweep failed'));
-  app.addHook('onReady', async () => sweeper.start());
-  app.addHook('onClose', async () => sweeper.stop());
+  for (const [role, worker] of [
+    ['sweeper', sweeper],
+    ['admitter', queue.admitter],
+  ] as const) {
+    if (!roles.has(role)) continue;
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', async () => worker.stop());
+  }
 
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, { service: authService });
       await v1.register(catalogRoutes, { service: createCatalogService(db) });
-      await v1.register(inventoryRoutes, { service: inventoryService, config });
+      await v1.register(inventoryRoutes, { service: inventoryService, config, queue: queue.service });
+      await v1.register(queueRoutes, { service: queue.service });
     },
     { prefix: '/v1' },
   );

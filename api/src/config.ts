@@ -61,11 +61,27 @@ export const ConfigSchema = Type.Object({
   MAX_TICKETS_PER_USER: Type.Integer({ default: 8, minimum: 1 }),
   /** How often the sweeper releases expired holds and reservations, in milliseconds. */
   SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 100 }),
+  /**
+   * What this process does, comma separated, any mix of `http` (the REST API), `realtime` (the
+   * WebSocket channel), `admitter` (lets people in from waiting rooms) and `sweeper` (expires holds
+   * and reservations); all four by default, so the roles can also be scaled apart.
+   */
+  TIKETI_ROLES: Type.String({
+    default: 'http,realtime,admitter,sweeper',
+    pattern: '^\\s*(http|realtime|admitter|sweeper)\\s*(,\\s*(http|realtime|admitter|sweeper)\\s*)*$',
+  }),
   /** How long graceful shutdown waits for in-flight requests, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+export type Role = 'http' | 'realtime' | 'admitter' | 'sweeper';
+
+/** The roles of this process (TIKETI_ROLES). */
+export function rolesOf(config: Pick<Config, 'TIKETI_ROLES'>): Set<Role> {
+  return new Set(config.TIKETI_ROLES.split(',').map((r) => r.trim() as Role));
+}
 
 /** Reads and validates configuration; a bad value throws an error naming the variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {

@@ -3,7 +3,7 @@
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
+import { loadConfig, rolesOf } from './config.js';
 import { createPool } from './infra/db.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { migrateUp } from './infra/migrate.js';
@@ -52,22 +52,30 @@ const authService = createAuthService(config, db);
 const app = await buildApp({ config, db, shared, logger: logOptions, authService });
 await prepareDatabase(config, db, authService, log);
 
-await app.listen({ host: config.HOST, port: config.PORT });
-const realtime = await startRealtimeServer({ host: config.HOST, port: config.REALTIME_PORT, shared, verifyToken: authService.verifyToken });
-forwardRealtimeUpgrades(app.server, realtime.port);
-log.info(
-  { transport: realtime.transport, port: realtime.port },
-  `realtime channel on uWebSockets.js (${realtime.transport === 'native' ? 'native build' : 'ws shim fallback'})`,
-);
+// TIKETI_ROLES: a process without `http` serves no API (its admitter and sweeper still run, on ready).
+const roles = rolesOf(config);
+if (roles.has('http')) await app.listen({ host: config.HOST, port: config.PORT });
+else await app.ready();
+const realtime = roles.has('realtime')
+  ? await startRealtimeServer({ host: config.HOST, port: config.REALTIME_PORT, shared, verifyToken: authService.verifyToken })
+  : undefined;
+if (realtime && roles.has('http')) forwardRealtimeUpgrades(app.server, realtime.port);
+if (realtime) {
+  log.info(
+    { transport: realtime.transport, port: realtime.port },
+    `realtime channel on uWebSockets.js (${realtime.transport === 'native' ? 'native build' : 'ws shim fallback'})`,
+  );
+}
 const base = `http://localhost:${config.PORT}`;
 log.info(
-  `TIKETI ready: API ${base}/v1  docs ${base}/docs  realtime ws://localhost:${realtime.port}/v1/realtime (also ws://localhost:${config.PORT}/v1/realtime)`,
+  { roles: [...roles] },
+  `TIKETI ready: API ${base}/v1  docs ${base}/docs  realtime ws://localhost:${realtime?.port ?? config.REALTIME_PORT}/v1/realtime (also ws://localhost:${config.PORT}/v1/realtime)`,
 );
 
 closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');
   else log.info({ signal }, 'shutting down');
-  await realtime.close();
+  await realtime?.close();
   await app.close(); // drains HTTP and runs onClose hooks (sweepers)
   await db.end();
   await shared.close();
