@@ -8,6 +8,7 @@ import { EventsResource } from './resources/events.js';
 import { HoldsResource } from './resources/holds.js';
 import { KeywordMappingsResource } from './resources/keyword-mappings.js';
 import { NewsResource } from './resources/news.js';
+import { AdmissionBook, QueueResource } from './resources/queue.js';
 import { ReservationsResource } from './resources/reservations.js';
 import { SeatLayoutsResource } from './resources/seat-layouts.js';
 import { SeatsResource } from './resources/seats.js';
@@ -45,6 +46,8 @@ export class Tiketi {
   readonly holds: HoldsResource;
   /** Reservations: create from a hold, read, cancel, list. */
   readonly reservations: ReservationsResource;
+  /** Waiting rooms: join, follow the line, get the admission that holds then carry by themselves. */
+  readonly queue: QueueResource;
   #realtime: RealtimeClient | undefined;
   readonly #transport: Transport;
 
@@ -61,7 +64,9 @@ export class Tiketi {
     this.news = new NewsResource(transport);
     this.keywordMappings = new KeywordMappingsResource(transport);
     this.seats = new SeatsResource(transport, () => this.realtime);
-    this.holds = new HoldsResource(transport);
+    const admissions = new AdmissionBook();
+    this.holds = new HoldsResource(transport, admissions);
+    this.queue = new QueueResource(transport, () => this.realtime, admissions);
     this.reservations = new ReservationsResource(transport);
   }
 
