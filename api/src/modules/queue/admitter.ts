@@ -17,12 +17,20 @@ export function createAdmitter(
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let stopped = true;
+  // During an outage every round fails: say so once per LOG_EVERY_MS, not five times a second.
+  const LOG_EVERY_MS = 10_000;
+  let loggedAt = -Infinity;
+  const report = (err: unknown) => {
+    if (Date.now() - loggedAt < LOG_EVERY_MS) return;
+    loggedAt = Date.now();
+    onError(err);
+  };
 
   const schedule = () => {
     timer = setTimeout(() => {
       inFlight = service
         .admitterTick()
-        .catch(onError)
+        .catch(report)
         .finally(() => {
           inFlight = undefined;
           if (!stopped) schedule();

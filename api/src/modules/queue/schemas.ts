@@ -15,7 +15,11 @@ export const QueueSettings = Type.Object(
     admissionTtlSeconds: Type.Integer({ minimum: 1, description: 'How long an admission lasts' }),
     maxActive: Type.Integer({ minimum: 1, description: 'The admitter stops while this many admissions are live' }),
     order: QueueOrder,
-    opensAt: Nullable(Timestamp({ description: "When the line opens: the queue's own time, else the event's sale start" })),
+    opensAt: Nullable(
+      Timestamp({
+        description: "When the line opens (the queue's own time, else the event's sale start): the admitter lets nobody in before",
+      }),
+    ),
     waiting: Type.Integer({ minimum: 0, description: 'People in line now' }),
     active: Type.Integer({ minimum: 0, description: 'Admissions live now' }),
     admittedTotal: Type.Integer({ minimum: 0, description: 'Admissions since the line started' }),
