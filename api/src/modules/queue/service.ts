@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { SharedState } from '../../infra/shared-state.js';
@@ -45,7 +46,8 @@ const opened = (s: QueueSettingsRow, now: number) => s.opens_at === null || s.op
 
 export async function createQueueService(deps: QueueServiceDeps) {
   const { db, shared, store, tokens, publisher, log } = deps;
-  const cache = new Map<string, { row: QueueSettingsRow | undefined; at: number }>();
+  // Bounded: every hold of any event id (existing or not) passes through it.
+  const cache = new LRUCache<string, { row: QueueSettingsRow | undefined; at: number }>({ max: 10_000 });
   await shared.subscribe(SETTINGS_CHANNEL, (eventId) => cache.delete(eventId));
 
   async function settingsOf(eventId: string, fresh = false): Promise<QueueSettingsRow | undefined> {
