@@ -15,6 +15,8 @@ CREATE TABLE ticket.queue_settings (
   opens_at              timestamptz,
   updated_at            timestamptz NOT NULL DEFAULT now()
 );
+CREATE TRIGGER queue_settings_touch BEFORE UPDATE ON ticket.queue_settings
+  FOR EACH ROW EXECUTE FUNCTION public.tiketi_touch_updated_at();
 -- The admitter of every instance lists the enabled queues every second or so.
 CREATE INDEX queue_settings_enabled_idx ON ticket.queue_settings (event_id) WHERE enabled;
 

@@ -60,7 +60,7 @@ export const queueRepository = {
               enabled = coalesce($2, q.enabled), paused = coalesce($3, q.paused),
               admit_per_second = coalesce($4, q.admit_per_second), admission_ttl_seconds = coalesce($5, q.admission_ttl_seconds),
               max_active = coalesce($6, q.max_active), admission_order = coalesce($7, q.admission_order),
-              opens_at = CASE WHEN $9 THEN $8::timestamptz ELSE q.opens_at END, updated_at = now()`,
+              opens_at = CASE WHEN $9 THEN $8::timestamptz ELSE q.opens_at END`,
       [
         eventId,
         patch.enabled ?? null,

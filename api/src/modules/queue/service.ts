@@ -46,16 +46,20 @@ const opened = (s: QueueSettingsRow, now: number) => s.opens_at === null || s.op
 
 export async function createQueueService(deps: QueueServiceDeps) {
   const { db, shared, store, tokens, publisher, log } = deps;
-  // Bounded: every hold of any event id (existing or not) passes through it.
-  const cache = new LRUCache<string, { row: QueueSettingsRow | undefined; at: number }>({ max: 10_000 });
+  // Bounded: every hold of any event id (existing or not) passes through it. Entries are the
+  // promise of the read, so a burst of holds on a cold event makes one query, not one each.
+  const cache = new LRUCache<string, { row: Promise<QueueSettingsRow | undefined>; at: number }>({ max: 10_000 });
   await shared.subscribe(SETTINGS_CHANNEL, (eventId) => cache.delete(eventId));
 
-  async function settingsOf(eventId: string, fresh = false): Promise<QueueSettingsRow | undefined> {
+  function settingsOf(eventId: string, fresh = false): Promise<QueueSettingsRow | undefined> {
     const hit = cache.get(eventId);
     if (!fresh && hit && Date.now() - hit.at < SETTINGS_TTL_MS) return hit.row;
-    const row = await repo.findSettings(db, eventId);
-    cache.set(eventId, { row, at: Date.now() });
-    return row;
+    const entry = { row: repo.findSettings(db, eventId), at: Date.now() };
+    cache.set(eventId, entry);
+    entry.row.catch(() => {
+      if (cache.get(eventId) === entry) cache.delete(eventId);
+    });
+    return entry.row;
   }
   async function mustHaveQueue(eventId: string): Promise<QueueSettingsRow> {
     const s = await settingsOf(eventId);
@@ -152,7 +156,7 @@ export async function createQueueService(deps: QueueServiceDeps) {
       const before = await repo.findSettings(db, eventId);
       if (!before) throw new AppError('EVENT_NOT_FOUND', `No event ${eventId}`);
       const after = (await repo.upsertSettings(db, eventId, patch))!;
-      cache.set(eventId, { row: after, at: Date.now() });
+      cache.set(eventId, { row: Promise.resolve(after), at: Date.now() });
       enabledList = undefined;
       if (before.enabled && !after.enabled) await store.clear(eventId).catch(unavailable);
       await shared.publish(SETTINGS_CHANNEL, eventId).catch((err: unknown) => log(err, 'queue settings publish failed'));
