@@ -46,8 +46,8 @@ const opened = (s: QueueSettingsRow, now: number) => s.opens_at === null || s.op
 
 export async function createQueueService(deps: QueueServiceDeps) {
   const { db, shared, store, tokens, publisher, log } = deps;
-  // Bounded: every hold of any event id (existing or not) passes through it. Entries are the
-  // promise of the read, so a burst of holds on a cold event makes one query, not one each.
+  // Settings per event for the queue routes. Bounded (any event id may be asked for); entries are
+  // the promise of the read, so a burst of joins on a cold event makes one query, not one each.
   const cache = new LRUCache<string, { row: Promise<QueueSettingsRow | undefined>; at: number }>({ max: 10_000 });
   await shared.subscribe(SETTINGS_CHANNEL, (eventId) => cache.delete(eventId));
 
@@ -133,14 +133,24 @@ export async function createQueueService(deps: QueueServiceDeps) {
     };
   }
 
-  // Admitter state: the enabled queues, read from PostgreSQL at most once a second per process.
-  let enabledList: { rows: QueueSettingsRow[]; at: number } | undefined;
-  async function enabledQueues(): Promise<QueueSettingsRow[]> {
+  // The enabled queues, read from PostgreSQL at most once a second per process (one read however
+  // many callers wait for it), and again at once when any instance changes settings. The hold gate
+  // decides from this list, so a hold never waits for a per-event settings read.
+  let enabledList: { rows: Promise<Map<string, QueueSettingsRow>>; at: number } | undefined;
+  function enabledQueueMap(): Promise<Map<string, QueueSettingsRow>> {
     if (!enabledList || Date.now() - enabledList.at >= ANNOUNCE_INTERVAL_MS) {
-      enabledList = { rows: await repo.listEnabled(db), at: Date.now() };
+      const entry = { rows: repo.listEnabled(db).then((rows) => new Map(rows.map((r) => [r.event_id, r]))), at: Date.now() };
+      enabledList = entry;
+      entry.rows.catch(() => {
+        if (enabledList === entry) enabledList = undefined;
+      });
     }
     return enabledList.rows;
   }
+  const enabledQueues = async () => [...(await enabledQueueMap()).values()];
+  await shared.subscribe(SETTINGS_CHANNEL, () => {
+    enabledList = undefined;
+  });
 
   return {
     settingsOf,
@@ -197,8 +207,8 @@ export async function createQueueService(deps: QueueServiceDeps) {
      * this event. Refusals are 403 QUEUE_ADMISSION_REQUIRED; an unknown event passes (the hold answers 404).
      */
     async requireAdmission(eventId: string, userId: string, token: string | undefined): Promise<void> {
-      const s = await settingsOf(eventId);
-      if (!s?.enabled) return;
+      const s = (await enabledQueueMap()).get(eventId);
+      if (!s) return;
       if (!token) {
         throw new AppError(
           'QUEUE_ADMISSION_REQUIRED',
@@ -222,8 +232,8 @@ export async function createQueueService(deps: QueueServiceDeps) {
      * released, and for payments to call when a purchase completes. Never throws (best effort).
      */
     async endAdmission(eventId: string, userId: string): Promise<void> {
-      const s = await settingsOf(eventId).catch(() => undefined);
-      if (!s?.enabled) return;
+      const s = (await enabledQueueMap().catch(() => undefined))?.get(eventId);
+      if (!s) return;
       await store.endAdmission(eventId, userId).catch((err: unknown) => log(err, 'ending a queue admission failed'));
     },
 
