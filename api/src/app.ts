@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
-import type { Config } from './config.js';
+import { rolesOf, type Config } from './config.js';
 import type { Db } from './infra/db.js';
 import type { SharedState } from './infra/shared-state.js';
 import { createCounters } from './infra/counters.js';
@@ -26,6 +26,7 @@ import { createSweeper } from './modules/inventory/sweeper.js';
 import { createPaymentsModule } from './modules/payments/module.js';
 import { paymentOutageHeaders, paymentsRoutes } from './modules/payments/routes.js';
 import { tossSandboxRoutes } from './modules/payments/sandbox/toss-sandbox.js';
+import { createQueue, queueRoutes } from './modules/queue/index.js';
 import { createRealtimePublisher } from './realtime/bus.js';
 import { realtimeTicketRoutes } from './modules/realtime-tickets/routes.js';
 import { createRealtimeTicketService } from './modules/realtime-tickets/service.js';
@@ -130,8 +131,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The Toss-compatible sandbox, on this port, only when it is the provider (never with real Toss).
   if (payments.sandbox) await app.register(tossSandboxRoutes, { prefix: '/sandbox/toss', sandbox: payments.sandbox });
   await app.register(paymentOutageHeaders);
-  app.addHook('onReady', async () => payments.start());
-  app.addHook('onClose', async () => payments.stop());
 
   const inventoryService = createInventoryService({
     config,
@@ -141,15 +140,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: (err, msg) => app.log.error({ err }, msg),
     payments: payments.service,
   });
+  const queue = await createQueue({
+    config,
+    db,
+    shared,
+    publisher,
+    registry: app.metrics,
+    log: (err, msg) => app.log.error({ err }, msg),
+  });
+  // Background work runs only in processes with its role (TIKETI_ROLES).
+  const roles = rolesOf(config);
   const sweeper = createSweeper(inventoryService, config.SWEEP_INTERVAL_MS, (err) => app.log.error({ err }, 'inventory sweep failed'));
-  app.addHook('onReady', async () => sweeper.start());
-  app.addHook('onClose', async () => sweeper.stop());
+  // Payment reconciliation is background work of the sweeper role too.
+  for (const [role, worker] of [
+    ['sweeper', sweeper],
+    ['sweeper', payments],
+    ['admitter', queue.admitter],
+  ] as const) {
+    if (!roles.has(role)) continue;
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', async () => worker.stop());
+  }
 
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, { service: authService });
       await v1.register(catalogRoutes, { service: createCatalogService(db) });
-      await v1.register(inventoryRoutes, { service: inventoryService, config });
+      await v1.register(inventoryRoutes, { service: inventoryService, config, queue: queue.service });
       await v1.register(realtimeTicketRoutes, {
         service: createRealtimeTicketService({
           shared,
@@ -159,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ttlSeconds: config.REALTIME_TICKET_TTL_SECONDS,
       });
       await v1.register(paymentsRoutes, { service: payments.service });
+      await v1.register(queueRoutes, { service: queue.service });
     },
     { prefix: '/v1' },
   );

@@ -116,6 +116,15 @@ export const ConfigSchema = Type.Object({
   IDEMPOTENCY_LOCAL_MAX: Type.Integer({ default: 10_000, minimum: 1 }),
   /** How often the sweeper releases expired holds and reservations, in milliseconds. */
   SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 100 }),
+  /**
+   * What this process does, comma separated, any mix of `http` (the REST API), `realtime` (the
+   * WebSocket channel), `admitter` (lets people in from waiting rooms) and `sweeper` (expires holds
+   * and reservations); all four by default, so the roles can also be scaled apart.
+   */
+  TIKETI_ROLES: Type.String({
+    default: 'http,realtime,admitter,sweeper',
+    pattern: '^\\s*(http|realtime|admitter|sweeper)\\s*(,\\s*(http|realtime|admitter|sweeper)\\s*)*$',
+  }),
   /** How long graceful shutdown waits for in-flight requests, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   /** Most time a client may take to send a request's headers, in milliseconds (slow-header clients). */
@@ -179,6 +188,13 @@ export function unsafeConfiguration(config: Config): string[] {
     problems.push('METRICS_TOKEN is a placeholder; set 16 or more random characters or unset it');
   }
   return problems;
+}
+
+export type Role = 'http' | 'realtime' | 'admitter' | 'sweeper';
+
+/** The roles of this process (TIKETI_ROLES). */
+export function rolesOf(config: Pick<Config, 'TIKETI_ROLES'>): Set<Role> {
+  return new Set(config.TIKETI_ROLES.split(',').map((r) => r.trim() as Role));
 }
 
 /** Reads and validates configuration; a bad value throws an error naming the variable. */

@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   RESERVATION_NOT_CANCELLABLE: { status: 409, title: 'The reservation cannot be cancelled' },
   RESERVATION_EXPIRED: { status: 410, title: 'The reservation has expired' },
   QUEUE_ADMISSION_REQUIRED: { status: 403, title: 'Admission from the waiting room is required' },
+  QUEUE_NOT_ENABLED: { status: 409, title: 'The event has no waiting room now' },
+  QUEUE_NOT_JOINED: { status: 404, title: 'You are not in the waiting room' },
   AMOUNT_MISMATCH: { status: 400, title: 'The amount does not match the order' },
   // Realtime channel: refusals of the upgrade (HTTP status) and of socket messages (`{ type: 'error', code }`)
   INVALID_REALTIME_TICKET: { status: 401, title: 'The realtime ticket is unknown, used or expired' },

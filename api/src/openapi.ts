@@ -29,6 +29,7 @@ export function openapiDocument(config: Pick<Config, 'PUBLIC_URL'>) {
       { name: 'holds', description: 'Seat and general-admission holds (all or none, with a time limit)' },
       { name: 'reservations', description: 'Pending, confirmed, cancelled and expired reservations' },
       { name: 'realtime', description: 'Tickets for the realtime channel (WebSocket /v1/realtime)' },
+      { name: 'queue', description: 'Waiting rooms: a fair line before the sale, admission tokens bound to holds' },
     ],
     components: {
       securitySchemes: {

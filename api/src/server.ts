@@ -4,7 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
-import { loadConfig, unsafeConfiguration } from './config.js';
+import { loadConfig, rolesOf, unsafeConfiguration } from './config.js';
 import { createPool, type Db } from './infra/db.js';
 import type { EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { assertPortFree, PortInUseError, StartupError } from './infra/ports.js';
@@ -132,37 +132,46 @@ try {
   app.server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
   (app.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 1000;
 
-  try {
-    await app.listen({ host: config.HOST, port: config.PORT });
-  } catch (err) {
-    throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.PORT, 'PORT') : err;
-  }
-  try {
-    realtime = await startRealtimeServer({
-      host: config.HOST,
-      port: config.REALTIME_PORT,
-      shared,
-      verifyToken: authService.verifyToken,
-      db,
-      config,
-    });
-  } catch (err) {
-    // uWebSockets.js gives no reason when listen fails; a taken port is the usual one.
-    if (config.REALTIME_PORT) await assertPortFree(config.REALTIME_PORT, 'REALTIME_PORT', config.HOST);
-    throw err;
-  }
-  forwardRealtimeUpgrades(app.server, realtime);
-  if (realtime.transport === 'native') {
-    log.info({ transport: realtime.transport, port: realtime.port }, 'realtime channel on uWebSockets.js (native build)');
+  // TIKETI_ROLES: a process without `http` serves no API (its admitter and sweeper still run, on ready).
+  const roles = rolesOf(config);
+  if (roles.has('http')) {
+    try {
+      await app.listen({ host: config.HOST, port: config.PORT });
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.PORT, 'PORT') : err;
+    }
   } else {
-    log.warn(
-      { transport: realtime.transport, port: realtime.port },
-      'realtime channel on uWebSockets.js (ws shim fallback: no native build for this Node version, or UWS_USE_FALLBACK set): slower and less tested',
-    );
+    await app.ready();
+  }
+  if (roles.has('realtime')) {
+    try {
+      realtime = await startRealtimeServer({
+        host: config.HOST,
+        port: config.REALTIME_PORT,
+        shared,
+        verifyToken: authService.verifyToken,
+        db,
+        config,
+      });
+    } catch (err) {
+      // uWebSockets.js gives no reason when listen fails; a taken port is the usual one.
+      if (config.REALTIME_PORT) await assertPortFree(config.REALTIME_PORT, 'REALTIME_PORT', config.HOST);
+      throw err;
+    }
+    if (roles.has('http')) forwardRealtimeUpgrades(app.server, realtime);
+    if (realtime.transport === 'native') {
+      log.info({ transport: realtime.transport, port: realtime.port }, 'realtime channel on uWebSockets.js (native build)');
+    } else {
+      log.warn(
+        { transport: realtime.transport, port: realtime.port },
+        'realtime channel on uWebSockets.js (ws shim fallback: no native build for this Node version, or UWS_USE_FALLBACK set): slower and less tested',
+      );
+    }
   }
   const base = `http://localhost:${config.PORT}`;
   log.info(
-    `TIKETI ready: API ${base}/v1  docs ${base}/docs  realtime ws://localhost:${realtime.port}/v1/realtime (also ws://localhost:${config.PORT}/v1/realtime)`,
+    { roles: [...roles] },
+    `TIKETI ready: API ${base}/v1  docs ${base}/docs  realtime ws://localhost:${realtime?.port ?? config.REALTIME_PORT}/v1/realtime (also ws://localhost:${config.PORT}/v1/realtime)`,
   );
 } catch (err) {
   await failStart(err);

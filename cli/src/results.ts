@@ -1,6 +1,6 @@
 // The `--json` result of every command: what `run()` returns and oclif prints. Scripts rely on these
 // shapes; errors use FailureJson (failures.ts). Keep in step with cli/README.md.
-import type { ApiKey, CreatedApiKey, User } from '@tiketi/sdk';
+import type { ApiKey, CreatedApiKey, QueueSettings, User } from '@tiketi/sdk';
 import type { MapSeat } from './api.js';
 import type { CredentialSource } from './base-command.js';
 import type { Counts, SectionSummary } from './seat-map.js';
@@ -63,4 +63,11 @@ export interface SeatMapResult {
   counts: Counts;
   sections: SectionSummary[];
   seats: MapSeat[];
+}
+
+/** `queue watch`: how many changes it showed and the last reading. */
+export interface QueueWatchResult {
+  eventId: string;
+  updates: number;
+  last: QueueSettings;
 }

@@ -9,6 +9,7 @@ import { HoldsResource } from './resources/holds.js';
 import { KeywordMappingsResource } from './resources/keyword-mappings.js';
 import { NewsResource } from './resources/news.js';
 import { PaymentsResource } from './resources/payments.js';
+import { AdmissionBook, QueueResource } from './resources/queue.js';
 import { ReservationsResource } from './resources/reservations.js';
 import { SeatLayoutsResource } from './resources/seat-layouts.js';
 import { SeatsResource } from './resources/seats.js';
@@ -53,6 +54,8 @@ export class Tiketi {
   readonly users: UsersResource;
   /** Payments: prepare, confirm, read, refund, list. */
   readonly payments: PaymentsResource;
+  /** Waiting rooms: join, follow the line, get the admission that holds then carry by themselves. */
+  readonly queue: QueueResource;
   #realtime: RealtimeClient | undefined;
   readonly #transport: Transport;
 
@@ -69,7 +72,9 @@ export class Tiketi {
     this.news = new NewsResource(transport);
     this.keywordMappings = new KeywordMappingsResource(transport);
     this.seats = new SeatsResource(transport, () => this.realtime);
-    this.holds = new HoldsResource(transport);
+    const admissions = new AdmissionBook();
+    this.holds = new HoldsResource(transport, admissions);
+    this.queue = new QueueResource(transport, () => this.realtime, admissions);
     this.reservations = new ReservationsResource(transport);
     this.payments = new PaymentsResource(transport);
     this.users = new UsersResource(transport);

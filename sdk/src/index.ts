@@ -22,6 +22,7 @@ export {
   type RealtimeOptions,
   type RealtimeMessage,
   type SeatChange,
+  type AvailabilityChange,
   type SeatChangeType,
   type SeatSubscription,
   type SeatTrackingOptions,
@@ -33,4 +34,5 @@ export {
 export type * from './types.js';
 export type { HoldRequestOptions } from './resources/holds.js';
 export type { SeatWatchHandlers } from './resources/seats.js';
+export type { WaitForAdmissionOptions } from './resources/queue.js';
 export type { paths, components, operations } from './generated/openapi.js';

@@ -26,12 +26,19 @@ export interface SeatChange {
   seatIds: string[];
   version: number;
 }
-/** Your place in an event's waiting room. */
+/** General admission: the tickets left per type, on the event's seat topic; apply only a higher `version`. */
+export interface AvailabilityChange {
+  type: 'availability';
+  eventId: string;
+  ticketTypes: Array<{ id: string; available: number }>;
+  version: number;
+}
+/** Your place in an event's waiting room (`etaSeconds` null while the line does not move). */
 export interface QueuePosition {
   type: 'queue.position';
   eventId: string;
   position: number;
-  etaSeconds: number;
+  etaSeconds: number | null;
 }
 /** You were let in: `admission.token` goes in `X-Queue-Token` when holding seats. */
 export interface QueueAdmitted {
@@ -48,6 +55,7 @@ export interface RealtimeErrorMessage {
 }
 export type RealtimeMessage =
   | SeatChange
+  | AvailabilityChange
   | QueuePosition
   | QueueAdmitted
   | RealtimeErrorMessage
@@ -455,7 +463,8 @@ export class RealtimeClient {
         return;
       }
       default: {
-        const topic = message.type.startsWith('seat.') ? `event.${message.eventId}.seats` : `queue.${message.eventId}`;
+        const seatTopic = message.type.startsWith('seat.') || message.type === 'availability';
+        const topic = seatTopic ? `event.${message.eventId}.seats` : `queue.${message.eventId}`;
         for (const handler of this.#topics.get(topic)?.handlers ?? []) handler(message);
       }
     }

@@ -81,3 +81,14 @@ export type ConfirmPaymentBody = BodyOf<'confirmPayment'>;
 export type RefundPaymentBody = BodyOf<'refundPayment'>;
 export type ListMyPaymentsQuery = QueryOf<'listMyPayments'>;
 export type ListPaymentsQuery = QueryOf<'listPayments'>;
+
+// Waiting room
+/** An event's waiting room: settings and the line now. */
+export type QueueSettings = Schemas['QueueSettings'];
+export type QueueOrder = QueueSettings['order'];
+export type UpdateQueueBody = BodyOf<'updateQueue'>;
+/** Your place in line (`status: 'waiting'`) or your admission (`status: 'admitted'`). */
+export type QueuePlace = Schemas['QueuePlace'];
+/** Goes in `X-Queue-Token` when holding (the SDK sends it for you once it knows it). */
+export type Admission = Schemas['Admission'];
+export type AdmitResult = Schemas['AdmitResult'];

@@ -36,6 +36,8 @@ export function createBatchedHolds(deps: {
   db: Db;
   /** Called after each COMMIT with the seat changes to announce. */
   publish: (changes: VersionedSeatChange[]) => void;
+  /** Called after a COMMIT that took general-admission quantities of the event. */
+  quantitiesChanged?: (eventId: string) => void;
   log: (err: unknown, msg: string) => void;
 }) {
   const { config, db, publish, log } = deps;
@@ -49,6 +51,7 @@ export function createBatchedHolds(deps: {
     let inTransaction = false;
     let outcomes: Array<HoldView | AppError | undefined>;
     let changes: VersionedSeatChange[];
+    let tookQuantities = false;
     try {
       const users = [...new Set(reqs.map((r) => r.userId))];
       const seatIds = [...new Set(reqs.flatMap((r) => r.seatIds ?? []))];
@@ -123,6 +126,7 @@ export function createBatchedHolds(deps: {
           seatChanges: seatChanges.length,
         });
         changes = versionSeatChanges(eventId, seatChanges, written.seatVersion);
+        tookQuantities = granted.some((g) => g.req.items);
         for (const g of granted) {
           const heldSeats = (g.req.seatIds ?? []).map((id) => toSeatView(seats.get(id)!)).sort((a, b) => a.label.localeCompare(b.label));
           const heldItems = (g.req.items ?? []).map((i) => {
@@ -153,6 +157,7 @@ export function createBatchedHolds(deps: {
       throw err;
     }
     publish(changes);
+    if (tookQuantities) deps.quantitiesChanged?.(eventId);
     return outcomes as Array<HoldView | AppError>;
   }
 

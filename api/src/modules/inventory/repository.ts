@@ -391,15 +391,17 @@ export const inventoryRepository = {
     return rows;
   },
 
-  /** Gives the holds' general-admission quantities back. */
-  async restoreHeldQuantities(db: Queryable, holdIds: string[]): Promise<void> {
-    await db.query(
+  /** Gives the holds' general-admission quantities back; returns the events whose quantities changed. */
+  async restoreHeldQuantities(db: Queryable, holdIds: string[]): Promise<string[]> {
+    const { rows } = await db.query<{ event_id: string }>(
       `UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity + d.quantity
          FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity FROM ticket.hold_items
                 WHERE hold_id = ANY($1::uuid[]) GROUP BY 1) d
-        WHERE t.id = d.ticket_type_id`,
+        WHERE t.id = d.ticket_type_id
+       RETURNING t.event_id`,
       [holdIds],
     );
+    return rows.map((r) => r.event_id);
   },
 
   /** Inserts a pending reservation for the hold, unless the number is taken (then undefined: retry). */
@@ -518,14 +520,38 @@ export const inventoryRepository = {
     return rows;
   },
 
-  async restoreReservedQuantities(db: Queryable, reservationIds: string[]): Promise<void> {
-    await db.query(
+  /** Gives the reservations' general-admission quantities back; returns the events whose quantities changed. */
+  async restoreReservedQuantities(db: Queryable, reservationIds: string[]): Promise<string[]> {
+    const { rows } = await db.query<{ event_id: string }>(
       `UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity + d.quantity
          FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity FROM ticket.reservation_items
                 WHERE reservation_id = ANY($1::uuid[]) AND seat_id IS NULL GROUP BY 1) d
-        WHERE t.id = d.ticket_type_id`,
+        WHERE t.id = d.ticket_type_id
+       RETURNING t.event_id`,
       [reservationIds],
     );
+    return rows.map((r) => r.event_id);
+  },
+
+  /**
+   * The event's general-admission quantities under a new availability version, for the realtime
+   * `availability` message. The version row's lock orders the readers: a later version never
+   * carries an older read (the SELECT runs after the lock, in READ COMMITTED a fresh snapshot).
+   */
+  async nextAvailability(db: Db, eventId: string): Promise<{ version: number; ticketTypes: Array<{ id: string; available: number }> }> {
+    return withTransaction(db, async (client) => {
+      const { rows } = await client.query<{ version: number }>(
+        `INSERT INTO ticket.availability_versions AS v (event_id, version) VALUES ($1, 1)
+         ON CONFLICT (event_id) DO UPDATE SET version = v.version + 1 RETURNING version`,
+        [eventId],
+      );
+      const types = await client.query<{ id: string; available: number }>(
+        `SELECT id, available_quantity AS available FROM ticket.ticket_types
+          WHERE event_id = $1 AND kind = 'general' ORDER BY sort_order, id`,
+        [eventId],
+      );
+      return { version: rows[0]!.version, ticketTypes: types.rows };
+    });
   },
 };
 

@@ -17,11 +17,14 @@ import {
   createHoldBody,
 } from './schemas.js';
 import type { InventoryService } from './service.js';
+import type { QueueService } from '../queue/service.js';
 
-export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryService; config: Config }> = async (
-  app,
-  { service, config },
-) => {
+export const inventoryRoutes: FastifyPluginAsyncTypebox<{
+  service: InventoryService;
+  config: Config;
+  /** The waiting room: holds need its admission while an event's queue is on; a release ends it. */
+  queue?: Pick<QueueService, 'requireAdmission' | 'endAdmission'>;
+}> = async (app, { service, config, queue }) => {
   for (const schema of [MapSeat, SeatMap, HeldSeat, HoldItem, Hold, ReservationItem, Reservation]) app.addSchema(schema);
   const HoldRef = Type.Ref('Hold');
   const ReservationRef = Type.Ref('Reservation');
@@ -45,6 +48,9 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
     '/events/:eventId/holds',
     {
       onRequest: app.auth.user,
+      // Before the Idempotency-Key is claimed, so a refusal is not replayed once the buyer is admitted.
+      preHandler: async (request) =>
+        queue?.requireAdmission(request.params.eventId, request.principal!.userId, request.headers['x-queue-token']),
       config: { idempotent: true },
       schema: {
         operationId: 'createHold',
@@ -53,11 +59,20 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
         description: `Holds last ${config.HOLD_TTL_SECONDS} s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations. Rules beyond the schema: 400 VALIDATION_FAILED when \`items\` lists a ticket type twice or names a seated type (seats are held by \`seatIds\`); 400 SEAT_NOT_FOUND for a seat of another event.`,
         security,
         params: StrictObject({ eventId: Uuid() }),
+        headers: Type.Object({
+          'x-queue-token': Type.Optional(
+            Type.String({
+              maxLength: 2048,
+              description: "The waiting room's admission (`admission.token`), needed while the event's queue is on",
+            }),
+          ),
+        }),
         body: createHoldBody(config.MAX_TICKETS_PER_USER),
         response: {
           201: HoldRef,
           ...problems(
             ...AUTH_PROBLEMS,
+            'QUEUE_ADMISSION_REQUIRED',
             'EVENT_NOT_FOUND',
             'EVENT_NOT_ON_SALE',
             'SEAT_NOT_FOUND',
@@ -106,12 +121,19 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
         operationId: 'releaseHold',
         tags: ['holds'],
         summary: 'Release a hold early: its seats and quantities are free again at once',
+        description:
+          'Also ends your waiting-room admission for the event (while its queue is on), so the next in line gets in: hold new seats before releasing old ones.',
         security,
         params: StrictObject({ holdId: Uuid() }),
         response: { 200: HoldRef, ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND', 'HOLD_ALREADY_USED') },
       },
     },
-    async (request) => service.releaseHold(request.principal!.userId, request.params.holdId),
+    async (request) => {
+      const hold = await service.releaseHold(request.principal!.userId, request.params.holdId);
+      // The buyer is done for now: their waiting-room admission ends, and the next in line gets the slot.
+      await queue?.endAdmission(hold.eventId, request.principal!.userId);
+      return hold;
+    },
   );
 
   app.post(

@@ -10,6 +10,7 @@ import { createBatchedHolds, isRetryable } from './hold-batches.js';
 import { createHoldLimits } from './hold-limits.js';
 import { RESERVATION_PAGES, inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow } from './repository.js';
 import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
+import { createAvailabilityAnnouncer } from './availability.js';
 
 import { sum, toSeatView, type HoldRequest, type HoldView } from './views.js';
 
@@ -91,7 +92,9 @@ export function createInventoryService(deps: {
   const publish = (changes: VersionedSeatChange[]) =>
     publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
 
-  const batchedHolds = createBatchedHolds({ config, db, publish, log });
+  // General-admission quantities are announced (realtime `availability`) after each change commits.
+  const availability = createAvailabilityAnnouncer(db, publisher, log);
+  const batchedHolds = createBatchedHolds({ config, db, publish, log, quantitiesChanged: (eventId) => availability.changed([eventId]) });
   const holdLimits = deps.counters ? createHoldLimits(config, deps.counters) : undefined;
 
   /** A transaction whose result is published after COMMIT; deadlocks are retried. */
@@ -125,17 +128,24 @@ export function createInventoryService(deps: {
     return out;
   }
 
-  async function endHoldsIn(client: pg.PoolClient, holdIds: string[], status: 'released' | 'expired') {
+  /** `gaEvents` collects the events whose general-admission quantities came back (to announce after COMMIT). */
+  async function endHoldsIn(client: pg.PoolClient, holdIds: string[], status: 'released' | 'expired', gaEvents: string[]) {
     await repo.endHolds(client, holdIds, status);
     const released = await repo.releaseHeldSeats(client, holdIds);
-    await repo.restoreHeldQuantities(client, holdIds);
+    gaEvents.push(...(await repo.restoreHeldQuantities(client, holdIds)));
     return recordReleases(client, released);
   }
 
-  async function endReservationsIn(client: pg.PoolClient, ids: string[], status: 'cancelled' | 'expired', reason: string | null) {
+  async function endReservationsIn(
+    client: pg.PoolClient,
+    ids: string[],
+    status: 'cancelled' | 'expired',
+    reason: string | null,
+    gaEvents: string[],
+  ) {
     await repo.endReservations(client, ids, status, reason);
     const released = await repo.releaseReservedSeats(client, ids);
-    await repo.restoreReservedQuantities(client, ids);
+    gaEvents.push(...(await repo.restoreReservedQuantities(client, ids)));
     return recordReleases(client, released);
   }
 
@@ -183,15 +193,18 @@ export function createInventoryService(deps: {
 
     /** Early release: frees the seats and quantities now. Releasing an ended hold changes nothing. */
     async releaseHold(userId: string, holdId: string): Promise<HoldView> {
-      return changeSeats(async (client) => {
+      const gaEvents: string[] = [];
+      const view = await changeSeats(async (client) => {
         const hold = await repo.findHold(client, holdId, userId, true);
         if (!hold) throw new AppError('HOLD_NOT_FOUND', `No hold ${holdId} of yours`);
         if (hold.status === 'converted')
           throw new AppError('HOLD_ALREADY_USED', 'The hold became a reservation; cancel the reservation instead');
         if (hold.status !== 'active') return { result: toHoldView(hold), changes: [] };
-        const changes = await endHoldsIn(client, [holdId], 'released');
+        const changes = await endHoldsIn(client, [holdId], 'released', gaEvents);
         return { result: toHoldView({ ...hold, status: 'released', expired: false }), changes };
       });
+      availability.changed(gaEvents);
+      return view;
     },
 
     async createReservation(userId: string, holdId: string) {
@@ -230,7 +243,8 @@ export function createInventoryService(deps: {
       // A confirmed reservation is refunded through its payment first, which then releases it.
       if (await deps.payments?.cancelPaidReservation(principal, id, reason))
         return toReservationView(await mustFindReservation(db, id, null));
-      return changeSeats(async (client) => {
+      const gaEvents: string[] = [];
+      const view = await changeSeats(async (client) => {
         const row = await mustFindReservation(client, id, principal.role === 'admin' ? null : principal.userId, true);
         if (row.status === 'cancelled') return { result: toReservationView(row), changes: [] };
         if (row.status === 'confirmed') {
@@ -246,9 +260,12 @@ export function createInventoryService(deps: {
           [id],
           'cancelled',
           reason ?? (principal.role === 'admin' ? 'cancelled by an admin' : 'cancelled by the customer'),
+          gaEvents,
         );
         return { result: toReservationView(await mustFindReservation(client, id, null)), changes };
       });
+      availability.changed(gaEvents);
+      return view;
     },
 
     async listReservations(filter: { userId?: string; eventId?: string; status?: string }, limit: number, cursor: string | undefined) {
@@ -260,11 +277,13 @@ export function createInventoryService(deps: {
     async sweepOnce(): Promise<{ holds: number; reservations: number }> {
       let holds = 0;
       let reservations = 0;
+      const gaEvents: string[] = [];
       for (;;) {
         const n = await changeSeats(async (client) => {
           const ids = await repo.lockExpiredHolds(client, SWEEP_BATCH);
-          return { result: ids.length, changes: ids.length ? await endHoldsIn(client, ids, 'expired') : [] };
+          return { result: ids.length, changes: ids.length ? await endHoldsIn(client, ids, 'expired', gaEvents) : [] };
         });
+        availability.changed(gaEvents.splice(0));
         holds += n;
         if (n < SWEEP_BATCH) break;
       }
@@ -272,8 +291,9 @@ export function createInventoryService(deps: {
         const n = await changeSeats(async (client) => {
           const locked = await repo.lockExpiredReservations(client, SWEEP_BATCH);
           const ids = deps.payments && locked.length ? await deps.payments.expirableReservations(client, locked) : locked;
-          return { result: ids.length, changes: ids.length ? await endReservationsIn(client, ids, 'expired', 'not paid in time') : [] };
+          return { result: ids.length, changes: ids.length ? await endReservationsIn(client, ids, 'expired', 'not paid in time', gaEvents) : [] };
         });
+        availability.changed(gaEvents.splice(0));
         reservations += n;
         if (n < SWEEP_BATCH) break;
       }
