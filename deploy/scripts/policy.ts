@@ -76,7 +76,10 @@ for (const file of process.argv.slice(2)) {
       const preStop = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
       const grace = pod.terminationGracePeriodSeconds ?? 30;
       if (preStop + shutdownSeconds >= grace) {
-        fail(where, `preStop ${preStop}s + SHUTDOWN_TIMEOUT_MS ${shutdownSeconds}s must stay under terminationGracePeriodSeconds ${grace}s`);
+        fail(
+          where,
+          `preStop ${preStop}s + SHUTDOWN_TIMEOUT_MS ${shutdownSeconds}s must stay under terminationGracePeriodSeconds ${grace}s`,
+        );
       }
     }
   }
@@ -95,7 +98,8 @@ for (const file of process.argv.slice(2)) {
       .filter((w) => Object.entries(service?.spec?.selector ?? {}).every(([k, v]) => w.spec!.template!.metadata?.labels?.[k] === v))
       .flatMap((w) => w.spec!.template!.spec.containers.flatMap((c) => c.ports ?? []))
       .find((p) => p.name === port?.targetPort || p.containerPort === port?.targetPort);
-    if (target?.containerPort !== 3001) fail(`${file} Ingress/${ingress.metadata.name}`, '/v1/realtime must reach the realtime listener on 3001');
+    if (target?.containerPort !== 3001)
+      fail(`${file} Ingress/${ingress.metadata.name}`, '/v1/realtime must reach the realtime listener on 3001');
   }
 
   // Every multi-replica TIKETI Deployment has a PodDisruptionBudget.

@@ -314,8 +314,7 @@ export function createAuthService(config: Config, db: Db) {
       return toPublicApiKey(row);
     },
 
-    listUsers: (filter: { email?: string; role?: Role }, limit: number, after: string[] | null) =>
-      repo.listUsers(db, filter, limit, after),
+    listUsers: (filter: { email?: string; role?: Role }, limit: number, after: string[] | null) => repo.listUsers(db, filter, limit, after),
 
     /**
      * Sets a user's role. A change bumps their token version (their access tokens die; a refresh

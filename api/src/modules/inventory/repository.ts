@@ -7,7 +7,7 @@
 import pg from 'pg';
 
 const { escapeLiteral } = pg;
-import type { Db, Queryable } from '../../infra/db.js';
+import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
 import { keyset } from '../../pagination.js';
 
 export const RESERVATION_PAGES = keyset('DESC', ['r.created_at', 'timestamptz'], ['r.id', 'uuid']);

@@ -291,7 +291,10 @@ export function createInventoryService(deps: {
         const n = await changeSeats(async (client) => {
           const locked = await repo.lockExpiredReservations(client, SWEEP_BATCH);
           const ids = deps.payments && locked.length ? await deps.payments.expirableReservations(client, locked) : locked;
-          return { result: ids.length, changes: ids.length ? await endReservationsIn(client, ids, 'expired', 'not paid in time', gaEvents) : [] };
+          return {
+            result: ids.length,
+            changes: ids.length ? await endReservationsIn(client, ids, 'expired', 'not paid in time', gaEvents) : [],
+          };
         });
         availability.changed(gaEvents.splice(0));
         reservations += n;

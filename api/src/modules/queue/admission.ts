@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
 const ISSUER = 'tiketi';
@@ -16,8 +16,11 @@ export interface AdmissionClaims {
  * Admission tokens (header X-Queue-Token): HS256 JWTs bound to a user and an event, signed with a
  * key derived from JWT_SECRET (HMAC with a fixed label), so they share no key with user tokens.
  */
-export function createAdmissionTokens(jwtSecret: string) {
-  const derived = createHmac('sha256', jwtSecret).update('tiketi queue admission v1').digest();
+export function createAdmissionTokens(jwtSecret: string | undefined) {
+  // Without JWT_SECRET (tools that build the app directly) a random per-process key, as for user tokens.
+  const derived = createHmac('sha256', jwtSecret ?? randomBytes(48))
+    .update('tiketi queue admission v1')
+    .digest();
   // Imported once: with raw bytes jose imports the key again on every sign and verify.
   const key = globalThis.crypto.subtle.importKey('raw', derived, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 
