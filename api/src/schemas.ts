@@ -22,6 +22,8 @@ const TEXT_CHAR = '[^\\u0000]';
 const SPACES = '\\t\\n\\v\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF';
 /** Any text without NUL. */
 export const TEXT_PATTERN = `^${TEXT_CHAR}*$`;
+/** Opaque tokens and keys: printable ASCII, no spaces. */
+export const TOKEN_PATTERN = '^[!-~]+$';
 /**
  * Text with at least one non-space character. Linear for any input: the three parts match disjoint
  * or nested classes in sequence, so a failed match never backtracks more than once per character.

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { NonBlankText, Nullable, StrictObject, Text, Timestamp, Uuid } from '../../schemas.js';
+import { NonBlankText, Nullable, StrictObject, Text, TOKEN_PATTERN, Timestamp, Uuid } from '../../schemas.js';
 
 export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Email address' });
 export const Password = Text({ minLength: 8, maxLength: 128, description: '8 to 128 characters' });
@@ -28,7 +28,7 @@ export const Session = Type.Object(
   { $id: 'Session', title: 'Session' },
 );
 
-export const RefreshBody = StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) });
+export const RefreshBody = StrictObject({ refreshToken: Type.String({ minLength: 1, maxLength: 200, pattern: TOKEN_PATTERN }) });
 
 export const Role = Type.Union([Type.Literal('user'), Type.Literal('admin')]);
 export const UserListQuery = {

@@ -63,6 +63,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
           'x-queue-token': Type.Optional(
             Type.String({
               maxLength: 2048,
+              pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
               description: "The waiting room's admission (`admission.token`), needed while the event's queue is on",
             }),
           ),

@@ -10,7 +10,9 @@ import {
   CancelPaymentBody,
   ConfirmPaymentBody,
   MyPaymentsQuery,
+  OrderId,
   Payment,
+  PaymentKey,
   PaymentsQuery,
   PreparePaymentBody,
   PreparedPayment,
@@ -115,7 +117,7 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<{ service: PaymentsServic
         tags: ['payments'],
         summary: 'A payment by its order id (yours, or any for admins)',
         security,
-        params: StrictObject({ orderId: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: StrictObject({ orderId: OrderId }),
         response: { 200: PaymentRef, ...problems(...AUTH_PROBLEMS, 'PAYMENT_NOT_FOUND') },
       },
     },
@@ -135,7 +137,7 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<{ service: PaymentsServic
           'A full refund (no amount, or everything left) cancels the reservation and frees its seats; a partial one keeps it. Owners may refund until ' +
           'PAYMENT_REFUND_WINDOW_HOURS before the event, admins always. If the provider refuses or fails, nothing changes and the failure is kept on the payment (refundFailure).',
         security,
-        params: StrictObject({ paymentKey: Type.String({ minLength: 1, maxLength: 200 }) }),
+        params: StrictObject({ paymentKey: PaymentKey }),
         body: CancelPaymentBody,
         response: {
           200: PaymentRef,

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { ListQuery, Nullable, StrictObject, Timestamp, Uuid } from '../../schemas.js';
+import { ListQuery, NonBlankText, Nullable, StrictObject, Text, TOKEN_PATTERN, Timestamp, Uuid } from '../../schemas.js';
 
 const Money = Type.Integer({ minimum: 0, description: "Amount in the currency's minor unit" });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
-const OrderId = Type.String({ pattern: '^[A-Za-z0-9_-]{6,64}$', description: "The provider's order id (6–64 of A–Z, a–z, 0–9, -, _)" });
-const PaymentKey = Type.String({ minLength: 1, maxLength: 200, description: 'The key the provider gave the payment' });
+export const OrderId = Type.String({ pattern: '^[A-Za-z0-9_-]{6,64}$', description: "The provider's order id (6–64 of A–Z, a–z, 0–9, -, _)" });
+export const PaymentKey = Type.String({ minLength: 1, maxLength: 200, pattern: TOKEN_PATTERN, description: 'The key the provider gave the payment' });
 
 export const PaymentStatus = Type.Union(
   (['pending', 'in_progress', 'confirmed', 'failed', 'cancelled', 'partially_refunded', 'refunded'] as const).map((s) => Type.Literal(s)),
@@ -75,7 +75,7 @@ export const ConfirmPaymentBody = StrictObject(
 
 export const CancelPaymentBody = StrictObject(
   {
-    reason: Type.String({ minLength: 1, maxLength: 200 }),
+    reason: NonBlankText(200),
     amount: Type.Optional(Type.Integer({ minimum: 1, description: 'Partial refund; omit to refund everything left' })),
   },
   { title: 'CancelPayment' },
@@ -86,7 +86,7 @@ export const PaymentsQuery = StrictObject({
   ...ListQuery,
   eventId: Type.Optional(Uuid()),
   status: Type.Optional(PaymentStatus),
-  method: Type.Optional(Type.String({ maxLength: 50, description: "The provider's method label, e.g. 카드" })),
+  method: Type.Optional(Text({ maxLength: 50, description: "The provider's method label, e.g. 카드" })),
   from: Type.Optional(Timestamp({ description: 'Created at or after' })),
   to: Type.Optional(Timestamp({ description: 'Created before' })),
 });
@@ -95,14 +95,14 @@ export const PaymentsQuery = StrictObject({
 // without a new version. The body is a hint only; the payment is re-fetched before anything changes.
 export const TossWebhookBody = StrictObject(
   {
-    eventType: Type.String({ maxLength: 100 }),
-    createdAt: Type.Optional(Type.String({ maxLength: 100 })),
+    eventType: Text({ maxLength: 100 }),
+    createdAt: Type.Optional(Text({ maxLength: 100 })),
     data: Type.Optional(Type.Object({}, { additionalProperties: true })),
     // DEPOSIT_CALLBACK (virtual accounts) sends these at the top level.
-    secret: Type.Optional(Type.String({ maxLength: 200 })),
-    status: Type.Optional(Type.String({ maxLength: 50 })),
-    transactionKey: Type.Optional(Type.String({ maxLength: 200 })),
-    orderId: Type.Optional(Type.String({ maxLength: 64 })),
+    secret: Type.Optional(Text({ maxLength: 200 })),
+    status: Type.Optional(Text({ maxLength: 50 })),
+    transactionKey: Type.Optional(Text({ maxLength: 200 })),
+    orderId: Type.Optional(Text({ maxLength: 64 })),
   },
   { title: 'TossWebhook' },
 );
