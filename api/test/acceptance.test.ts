@@ -1,7 +1,7 @@
 // Issue 3's acceptance run, end to end as a storefront sees it: `npm start`'s entry point on the
 // embedded default (embedded PostgreSQL, no Redis), the event created through the catalog API from a
 // seat layout, 200 users racing over real HTTP, and the database checked afterwards.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -60,7 +60,9 @@ beforeAll(async () => {
     },
     120_000,
   );
-  db = new pg.Client({ connectionString: `postgres://tiketi:tiketi@localhost:${pgPort}/tiketi` });
+  // The embedded database's application role, from the credentials file the start made (0600).
+  const creds = JSON.parse(readFileSync(path.join(dataDir, 'pg-credentials.json'), 'utf8')) as { appUser: string; appPassword: string };
+  db = new pg.Client({ host: '127.0.0.1', port: pgPort, user: creds.appUser, password: creds.appPassword, database: 'tiketi' });
   await db.connect();
 }, 180_000);
 
