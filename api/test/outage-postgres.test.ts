@@ -29,19 +29,23 @@ beforeAll(async () => {
   chmodSync(dataDir, 0o755); // PostgreSQL may run as the `postgres` user when we are root
   port = await freePort();
   pg = await startEmbeddedPostgres({ dataDir, port, database: 'tiketi' });
-  server = await startServerProcess({
-    DATABASE_URL: pg.url,
-    REDIS_URL: inject('redisUrl'),
-    REDIS_PREFIX: `test:${randomUUID()}:`,
-    JWT_SECRET,
-    TIKETI_SEED: 'none',
-    LOG_LEVEL: 'info', // the start-up line the harness waits for is at info
-    RATE_LIMIT: 'off',
-    HOLDS_PER_IP_PER_EVENT: '0',
-    HOLDS_PER_ACCOUNT_PER_MINUTE: '0',
-  });
+  server = await startServerProcess(
+    {
+      DATABASE_URL: pg.url,
+      REDIS_URL: inject('redisUrl'),
+      REDIS_PREFIX: `test:${randomUUID()}:`,
+      JWT_SECRET,
+      TIKETI_SEED: 'none',
+      LOG_LEVEL: 'info', // the start-up line the harness waits for is at info
+      RATE_LIMIT: 'off',
+      HOLDS_PER_IP_PER_EVENT: '0',
+      HOLDS_PER_ACCOUNT_PER_MINUTE: '0',
+    },
+    // Start-up on a busy 2-core machine took over a minute in a full run: a guard, not a speed claim.
+    180_000,
+  );
   db = createPool(pg.url, 4);
-});
+}, 300_000);
 
 afterAll(async () => {
   await server?.stop();
@@ -157,5 +161,5 @@ describe('PostgreSQL killed under a hold race', () => {
       [ev.eventId, config.MAX_TICKETS_PER_USER],
     );
     expect(overLimit.rows).toEqual([]);
-  });
+  }, 300_000);
 });

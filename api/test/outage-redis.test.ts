@@ -40,20 +40,24 @@ beforeAll(async () => {
   redisPort = await freePort();
   await startRedis();
   databaseUrl = await createTestDatabase();
-  server = await startServerProcess({
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    REDIS_PREFIX: PREFIX,
-    JWT_SECRET,
-    TIKETI_SEED: 'none',
-    LOG_LEVEL: 'info', // the start-up line the harness waits for is at info
-    // The Redis-backed limits stay on, so their fallback is exercised.
-    RATE_LIMIT_MAX: '100000',
-    HOLDS_PER_IP_PER_EVENT: '100000',
-    HOLDS_PER_ACCOUNT_PER_MINUTE: '100000',
-  });
+  server = await startServerProcess(
+    {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_PREFIX: PREFIX,
+      JWT_SECRET,
+      TIKETI_SEED: 'none',
+      LOG_LEVEL: 'info', // the start-up line the harness waits for is at info
+      // The Redis-backed limits stay on, so their fallback is exercised.
+      RATE_LIMIT_MAX: '100000',
+      HOLDS_PER_IP_PER_EVENT: '100000',
+      HOLDS_PER_ACCOUNT_PER_MINUTE: '100000',
+    },
+    // Start-up on a busy 2-core machine took over a minute in a full run: a guard, not a speed claim.
+    180_000,
+  );
   db = createPool(databaseUrl, 2);
-});
+}, 300_000);
 
 afterAll(async () => {
   await server?.stop();
@@ -147,5 +151,5 @@ describe('Redis stopped under load', () => {
     }
     // Every public read, before, during and after the outage, answered 200.
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
-  });
+  }, 300_000);
 });
