@@ -106,7 +106,7 @@ describe('a process killed between the provider confirm and our commit', () => {
     expect(again.body).toMatchObject({ status: 'confirmed', amount: 200_000 });
     expect(sandbox.sandbox.charge(kept.orderId)!.confirmRequests).toBe(1);
     await expectChargesMatchTickets(db, sandbox.sandbox.charges());
-  }, 240_000);
+  }, 420_000);
 
   it('refuses the fault switch in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', TIKETI_FAULT: 'exit-after-provider-confirm' })).toThrow(/tests only/);

@@ -171,6 +171,15 @@ export const paymentsRepository = {
     ]);
   },
 
+  /** A charge we hold no ticket for and could not refund yet: back on the reconciliation job's list. */
+  async reopenForReconciliation(db: Queryable, id: string): Promise<void> {
+    await db.query(
+      `UPDATE payment.payments SET status = 'in_progress', confirm_started_at = coalesce(confirm_started_at, now())
+        WHERE id = $1 AND status IN ('pending', 'failed', 'cancelled')`,
+      [id],
+    );
+  },
+
   /** The provider charged the payment: confirmed, with what the provider says about it. */
   async markConfirmed(db: Queryable, id: string, p: ProviderPayment): Promise<void> {
     await db.query(

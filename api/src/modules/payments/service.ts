@@ -158,7 +158,8 @@ export function createPaymentsService(deps: {
         if (!(err instanceof ProviderError)) throw err;
         metrics.failures.inc({ operation: 'refund', code: err.code });
         await repo.recordRefundFailure(db, row.id, err.code, err.message, err.outcome === 'rejected');
-        // The row stays in_progress: the reconciliation job finds the charge again and retries.
+        // Left (or put back) in_progress: the reconciliation job finds the charge again and retries.
+        await repo.reopenForReconciliation(db, row.id).catch((e) => log(e, `order ${row.order_id}: charge to refund needs a human`));
         throw unavailable('You were charged for a reservation that has ended; the refund is pending and will be retried');
       }
     }
@@ -186,11 +187,8 @@ export function createPaymentsService(deps: {
       if (row.status !== 'confirmed' && row.status !== 'partially_refunded' && row.status !== 'refunded') {
         // Money taken for a payment we hold as open (or gave up on): sell the seats, or refund.
         if (p.status === 'DONE') return settleCharged(row.id, p);
-        // Charged and already (partly) refunded at the provider without us: treat as refunded money.
-        return withTransaction(db, async (client) => {
-          await repo.findById(client, row.id, true);
-          return repo.applyRefunds(client, row.id, p, { code: 'REFUNDED_AT_PROVIDER', message: 'Refunded at the provider' });
-        });
+        // Charged and (partly) refunded at the provider before we sold anything: return the rest too.
+        return refundCharge(row, p, 'Refunded at the provider before the order completed');
       }
       if ((row.status === 'confirmed' || row.status === 'partially_refunded') && p.balanceAmount < row.amount - row.refunded_amount)
         return applyRefunded(row.id, p, 'Refunded at the payment provider');
