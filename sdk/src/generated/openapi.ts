@@ -5265,6 +5265,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The provider's order id (6–64 of A–Z, a–z, 0–9, -, _) */
                 orderId: string;
             };
             cookie?: never;
@@ -5332,6 +5333,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The key the provider gave the payment */
                 paymentKey: string;
             };
             cookie?: never;
