@@ -3,8 +3,16 @@ import { ListQuery, NonBlankText, Nullable, StrictObject, Text, TOKEN_PATTERN, T
 
 const Money = Type.Integer({ minimum: 0, description: "Amount in the currency's minor unit" });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
-export const OrderId = Type.String({ pattern: '^[A-Za-z0-9_-]{6,64}$', description: "The provider's order id (6–64 of A–Z, a–z, 0–9, -, _)" });
-export const PaymentKey = Type.String({ minLength: 1, maxLength: 200, pattern: TOKEN_PATTERN, description: 'The key the provider gave the payment' });
+export const OrderId = Type.String({
+  pattern: '^[A-Za-z0-9_-]{6,64}$',
+  description: "The provider's order id (6–64 of A–Z, a–z, 0–9, -, _)",
+});
+export const PaymentKey = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: TOKEN_PATTERN,
+  description: 'The key the provider gave the payment',
+});
 
 export const PaymentStatus = Type.Union(
   (['pending', 'in_progress', 'confirmed', 'failed', 'cancelled', 'partially_refunded', 'refunded'] as const).map((s) => Type.Literal(s)),
