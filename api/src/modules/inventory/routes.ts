@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config.js';
-import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, Uuid, problems } from '../../schemas.js';
+import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, TOKEN_PATTERN, Uuid, problems } from '../../schemas.js';
 import {
   CancelReservationBody,
   CreateReservationBody,
@@ -63,7 +63,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
           'x-queue-token': Type.Optional(
             Type.String({
               maxLength: 2048,
-              pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+              pattern: TOKEN_PATTERN,
               description: "The waiting room's admission (`admission.token`), needed while the event's queue is on",
             }),
           ),
