@@ -61,6 +61,14 @@ describe('rate limits (RATE_LIMIT_MAX=10)', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it("the built-in payment sandbox is outside the callers' bucket: 15 calls answered, /v1 still limited after", async () => {
+    const t = await appWith({ PAYMENTS_PROVIDER: 'sandbox' });
+    const sandbox = await statuses(15, () => t.app.inject({ url: '/sandbox/toss/charges' }));
+    expect(sandbox).toEqual(Array<number>(15).fill(200));
+    const api = await statuses(11, () => t.app.inject({ url: '/v1/events' }));
+    expect(api).toEqual([...Array<number>(10).fill(200), 429]);
+  });
+
   it('counts a verified user on its own, so junk from the same address does not starve them', async () => {
     const t = await appWith({ RATE_LIMIT_MAX: 1000 });
     const [a, b] = [await registerUser(t.app), await registerUser(t.app)];

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
+import { createPeriodicJob } from '../../infra/periodic-job.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
 import { createPaymentMetrics } from './metrics.js';
 import { ProviderError, type PaymentProvider } from './provider.js';
@@ -77,40 +78,21 @@ export function createPaymentsModule(deps: {
 
   const service = createPaymentsService({ config, db, publisher: deps.publisher, provider, metrics, log: deps.log });
 
-  // The reconciliation job: timeouts, not an interval, so rounds never overlap; several instances
-  // may run one each (settling is idempotent under the payment row lock and the provider's keys).
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  let stopped = true;
-  const schedule = () => {
-    timer = setTimeout(() => {
-      inFlight = service
-        .reconcileOnce()
-        .then(
-          () => undefined,
-          (err) => deps.log(err, 'payment reconciliation failed'),
-        )
-        .finally(() => {
-          inFlight = undefined;
-          if (!stopped) schedule();
-        });
-    }, config.PAYMENT_RECONCILE_INTERVAL_MS);
-    timer.unref();
-  };
+  // Several instances may run reconciliation each: settling is idempotent under the payment row
+  // lock and the provider's idempotency keys.
+  const reconciliation = createPeriodicJob({
+    run: () => service.reconcileOnce(),
+    intervalMs: config.PAYMENT_RECONCILE_INTERVAL_MS,
+    onError: (err) => deps.log(err, 'payment reconciliation failed'),
+  });
 
   return {
     service,
     sandbox,
     provider,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-    },
+    start: () => reconciliation.start(),
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await inFlight;
+      await reconciliation.stop();
       await provider?.close();
     },
   };

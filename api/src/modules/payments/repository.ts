@@ -41,8 +41,6 @@ export interface PaymentRow {
   confirm_started_at: Date | null;
   created_at: Date;
   updated_at: Date;
-  /** created_at with microseconds, for cursors (a JS Date keeps milliseconds only). */
-  cursor_at: string;
   reservation_number: string;
   event_date: Date;
 }
@@ -64,7 +62,6 @@ const PAYMENT_COLUMNS = `p.id, p.reservation_id, p.user_id, p.event_id, p.provid
   p.currency, p.method, p.status, p.provider_status, p.approved_at, p.receipt_url, p.refunded_amount, p.refund_count, p.refund_attempt,
   p.failure_code, p.failure_message, p.refund_failure_code, p.refund_failure_message, p.refund_failed_at, p.refunded_at,
   p.confirm_started_at, p.created_at, p.updated_at,
-  to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
   (SELECT r.number FROM ticket.reservations r WHERE r.id = p.reservation_id) AS reservation_number,
   (SELECT e.event_date FROM ticket.events e WHERE e.id = p.event_id) AS event_date`;
 

@@ -395,7 +395,9 @@ const asRecord = (body: unknown): Record<string, unknown> =>
  */
 export async function tossSandboxRoutes(app: FastifyInstance, opts: { sandbox: TossSandbox }) {
   const { sandbox } = opts;
-  const hide = { schema: { hide: true } };
+  // The API's own calls to its sandbox (and a load test's approvals) must not share the callers' rate
+  // limit bucket: one 300/min window would throttle every purchase on a busy instance.
+  const hide = { schema: { hide: true }, config: { rateLimit: false } };
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
     if (err instanceof TossError) return reply.status(err.status).send({ code: err.code, message: err.message });
