@@ -1,7 +1,7 @@
 // Helpers of the waiting-room tests: a realtime client that records messages, polling until a
 // condition holds (tied to state, never a fixed sleep), and the queue calls.
-import WebSocket from 'ws';
 import { bearer, type TestApp } from '../../../test/harness/app.js';
+import { wsConnect } from '../../../test/harness/ws-client.js';
 
 export type Message = Record<string, unknown>;
 
@@ -14,35 +14,8 @@ export interface LiveClient {
 
 /** A WebSocket on the instance's realtime port, signed in with `token` when given. */
 export async function connectLive(t: TestApp, token?: string): Promise<LiveClient> {
-  const ws = new WebSocket(`ws://127.0.0.1:${t.realtime!.port}/v1/realtime${token ? `?token=${token}` : ''}`);
-  const messages: Message[] = [];
-  const waiters: Array<() => void> = [];
-  ws.on('message', (data) => {
-    messages.push(JSON.parse(data.toString()) as Message);
-    waiters.splice(0).forEach((w) => w());
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return {
-    messages,
-    send: (message) => ws.send(JSON.stringify(message)),
-    close: () => ws.close(),
-    next(predicate, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching message; got ${JSON.stringify(messages)}`)), timeoutMs);
-        const check = () => {
-          const found = messages.find(predicate);
-          if (found) {
-            clearTimeout(timer);
-            resolve(found);
-          } else waiters.push(check);
-        };
-        check();
-      });
-    },
-  };
+  const client = await wsConnect(`ws://127.0.0.1:${t.realtime!.port}/v1/realtime${token ? `?token=${token}` : ''}`);
+  return { messages: client.messages, next: client.next, send: client.send, close: () => client.ws.close() };
 }
 
 /** Subscribes and waits for the server's confirmation. */
