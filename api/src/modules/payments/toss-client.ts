@@ -203,17 +203,33 @@ export function createTossClient(opts: TossClientOptions): PaymentProvider {
     idempotencyKey: string | null,
   ): Promise<ProviderPayment> {
     let n = 0;
-    const once = () => breaker.execute(() => attempt(action, method, path, orderId, body, idempotencyKey, ++n));
+    // Whether any attempt may have reached the provider. The retry policy rethrows only the LAST
+    // attempt's error, and a last "not sent" (refused connection, open breaker) after an earlier
+    // timeout must not read as "nothing was charged": the caller would release a paid order.
+    let mayHaveReached = false;
+    const once = () =>
+      breaker.execute(async () => {
+        try {
+          return await attempt(action, method, path, orderId, body, idempotencyKey, ++n);
+        } catch (err) {
+          if (!(err instanceof ProviderError) || err.outcome !== 'not_sent') mayHaveReached = true;
+          throw err;
+        }
+      });
     // A POST is retried only under its Idempotency-Key, so the provider applies it at most once.
     const policy: IPolicy | undefined = method === 'GET' || idempotencyKey ? retrying : undefined;
     try {
       return toPayment(await (policy ? policy.execute(once) : once()));
     } catch (err) {
+      let failure = err;
       if (err instanceof BrokenCircuitError) {
         opts.observe?.(action, 'CIRCUIT_OPEN', 0);
-        throw new ProviderError('CIRCUIT_OPEN', 'the payment provider is failing; calls are paused for a moment', 'not_sent');
+        failure = new ProviderError('CIRCUIT_OPEN', 'the payment provider is failing; calls are paused for a moment', 'not_sent');
       }
-      throw err;
+      if (mayHaveReached && failure instanceof ProviderError && failure.outcome === 'not_sent') {
+        failure = new ProviderError(failure.code, `${failure.message} (an earlier attempt may have reached the provider)`, 'unknown');
+      }
+      throw failure;
     }
   }
 
