@@ -295,8 +295,11 @@ export class RealtimeClient {
           if (issued.url && this.options.preferAdvertisedUrl) origin = issued.url;
         } catch (err) {
           if (err instanceof AuthenticationError) this.#refused(err);
-          else if (err instanceof NotFoundError) {
-            this.#legacyToken = true; // a server from before tickets
+          else if (err instanceof NotFoundError && err.problem) {
+            // A TIKETI API from before tickets answers problem+json. A bare 404 (a proxy routing the
+            // ticket request to the WebSocket listener) must not push the JWT into the URL, where
+            // access logs keep it: that is a connection failure, retried below.
+            this.#legacyToken = true;
             credential = ['token', token];
           } else {
             const failure =
