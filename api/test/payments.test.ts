@@ -409,6 +409,31 @@ describe('expiry and timeouts', () => {
     expect(await seatRows(seats)).toEqual(['sold']);
   });
 
+  it('a full sweep batch (500) of reservations whose confirms are in flight does not stall the expiry of the ones behind', async () => {
+    const ev = await createEventFixture(t.db);
+    const [buyer, idle] = await createUsers(t, 2);
+    const control = await reserveAndPrepare(call, idle!.token, ev.eventId, ev.seats.A!.slice(7, 8));
+    // 500 older expired reservations, each with a confirm in flight (a provider outage), ahead of the control.
+    await t.db.query(
+      `WITH r AS (
+         INSERT INTO ticket.reservations (number, user_id, event_id, total_amount, currency, expires_at)
+         SELECT 'STUCK-' || g || '-' || $3::text, $1, $2, 1000, 'KRW', now() - interval '1 hour' - g * interval '1 second'
+         FROM generate_series(1, 500) g RETURNING id, number)
+       INSERT INTO payment.payments (reservation_id, user_id, event_id, order_id, order_name, amount, status, confirm_started_at)
+       SELECT id, $1, $2, replace(number, '-', '_'), 'stuck', 1000, 'in_progress', now() FROM r`,
+      [buyer!.userId, ev.eventId, ev.eventId.slice(0, 8)],
+    );
+    await t.db.query(`UPDATE ticket.reservations SET expires_at = now() - interval '1 second' WHERE id = $1`, [control.reservationId]);
+    await waitFor(async () => (await reservationStatus(control.reservationId)) === 'expired');
+    const stuck = await t.db.query(`SELECT count(*)::int AS n FROM ticket.reservations WHERE number LIKE $1 AND status = 'pending'`, [
+      `STUCK-%-${ev.eventId.slice(0, 8)}`,
+    ]);
+    expect(stuck.rows[0].n).toBe(500);
+    // Out of the way of reconciliation in the tests after this one.
+    await t.db.query(`DELETE FROM payment.payments WHERE order_name = 'stuck' AND event_id = $1`, [ev.eventId]);
+    await t.db.query(`DELETE FROM ticket.reservations WHERE number LIKE $1`, [`STUCK-%-${ev.eventId.slice(0, 8)}`]);
+  });
+
   it('a provider that answers after our timeout is reconciled from its record, not guessed', async () => {
     const ev = await createEventFixture(t.db);
     const [buyer] = await createUsers(t, 1);

@@ -10,6 +10,12 @@ const { escapeLiteral } = pg;
 import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
 import { keyset } from '../../pagination.js';
 
+/** Where a sweep of expired reservations stopped: the last row it locked. */
+export interface ExpiredCursor {
+  expiresAt: string;
+  id: string;
+}
+
 export const RESERVATION_PAGES = keyset('DESC', ['r.created_at', 'timestamptz'], ['r.id', 'uuid']);
 
 export interface EventForSale {
@@ -483,14 +489,25 @@ export const inventoryRepository = {
     return rows;
   },
 
-  /** Pending reservations past their expiry, locked; SKIP LOCKED lets several instances sweep at once. */
-  async lockExpiredReservations(db: Queryable, limit: number): Promise<string[]> {
-    const { rows } = await db.query<{ id: string }>(
-      `SELECT id FROM ticket.reservations WHERE status = 'pending' AND expires_at < now()
-       ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [limit],
+  /**
+   * Pending reservations past their expiry, locked, in (expires_at, id) order after `after`; SKIP
+   * LOCKED lets several instances sweep at once. The cursor lets a sweep move past reservations it
+   * may not end yet (a payment being confirmed), so those never stall the ones behind them.
+   */
+  async lockExpiredReservations(
+    db: Queryable,
+    limit: number,
+    after: ExpiredCursor | null,
+  ): Promise<{ ids: string[]; last: ExpiredCursor | null }> {
+    const { rows } = await db.query<{ id: string; expires_at: string }>(
+      `SELECT id, expires_at::text FROM ticket.reservations
+       WHERE status = 'pending' AND expires_at < now()
+         AND ($2::timestamptz IS NULL OR (expires_at, id) > ($2::timestamptz, $3::uuid))
+       ORDER BY expires_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit, after?.expiresAt ?? null, after?.id ?? null],
     );
-    return rows.map((r) => r.id);
+    const tail = rows.at(-1);
+    return { ids: rows.map((r) => r.id), last: tail ? { expiresAt: tail.expires_at, id: tail.id } : null };
   },
 
   /**

@@ -8,7 +8,14 @@ import type { RealtimePublisher } from '../../realtime/bus.js';
 import type { Counters } from '../../infra/counters.js';
 import { createBatchedHolds, isRetryable } from './hold-batches.js';
 import { createHoldLimits } from './hold-limits.js';
-import { RESERVATION_PAGES, inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow } from './repository.js';
+import {
+  RESERVATION_PAGES,
+  inventoryRepository as repo,
+  type ExpiredCursor,
+  type HoldRow,
+  type ReleasedSeat,
+  type ReservationRow,
+} from './repository.js';
 import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
 import { createAvailabilityAnnouncer } from './availability.js';
 
@@ -287,18 +294,22 @@ export function createInventoryService(deps: {
         holds += n;
         if (n < SWEEP_BATCH) break;
       }
+      // By cursor, not "until a batch comes back short": reservations whose payment is being
+      // confirmed stay pending and would otherwise fill every batch, stalling the sweep behind them.
+      let after: ExpiredCursor | null = null;
       for (;;) {
-        const n = await changeSeats(async (client) => {
-          const locked = await repo.lockExpiredReservations(client, SWEEP_BATCH);
-          const ids = deps.payments && locked.length ? await deps.payments.expirableReservations(client, locked) : locked;
+        const { ended, locked, last } = await changeSeats(async (client) => {
+          const batch = await repo.lockExpiredReservations(client, SWEEP_BATCH, after);
+          const ids = deps.payments && batch.ids.length ? await deps.payments.expirableReservations(client, batch.ids) : batch.ids;
           return {
-            result: ids.length,
+            result: { ended: ids.length, locked: batch.ids.length, last: batch.last },
             changes: ids.length ? await endReservationsIn(client, ids, 'expired', 'not paid in time', gaEvents) : [],
           };
         });
         availability.changed(gaEvents.splice(0));
-        reservations += n;
-        if (n < SWEEP_BATCH) break;
+        reservations += ended;
+        if (locked < SWEEP_BATCH || !last) break;
+        after = last;
       }
       return { holds, reservations };
     },
