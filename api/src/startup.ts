@@ -13,8 +13,15 @@ export const DEV_ADMIN = { email: 'admin@tiketi.local', password: 'tiketi-admin'
 /** What `npm start` does to the database after migrations: the admin account and the sample catalog. */
 export async function prepareDatabase(config: Config, db: Db, authService: AuthService, log: Logger): Promise<void> {
   if (config.TIKETI_ADMIN_EMAIL && config.TIKETI_ADMIN_PASSWORD) {
-    await authService.ensureAdmin(config.TIKETI_ADMIN_EMAIL, config.TIKETI_ADMIN_PASSWORD);
+    const admin = await authService.ensureAdmin(config.TIKETI_ADMIN_EMAIL, config.TIKETI_ADMIN_PASSWORD);
     log.info({ email: config.TIKETI_ADMIN_EMAIL }, 'admin account ensured');
+    if (admin.passwordChanged) log.warn({ email: config.TIKETI_ADMIN_EMAIL }, 'admin password changed: every session of the account ended');
+    if (admin.promoted) {
+      log.warn(
+        { email: config.TIKETI_ADMIN_EMAIL },
+        'the configured admin had been demoted and is an admin again (unset TIKETI_ADMIN_EMAIL/PASSWORD to keep a demotion)',
+      );
+    }
   } else if (!config.DATABASE_URL && config.NODE_ENV !== 'production') {
     // The embedded default is for trying TIKETI on one machine: give it a known admin so the docs'
     // first steps work. Never with a real database, where TIKETI_ADMIN_* must be set on purpose.

@@ -168,6 +168,35 @@ describe('sessions: short access tokens, refresh, sign-out', () => {
   });
 });
 
+describe('the configured admin (TIKETI_ADMIN_EMAIL / TIKETI_ADMIN_PASSWORD) at start-up', () => {
+  const login = async (email: string, password: string) =>
+    (await call(t, { method: 'POST', url: '/v1/auth/login', payload: { email, password } })).json();
+
+  it('a restart with the same password keeps sessions; a changed password ends every session of the account', async () => {
+    const admin = await createAdmin(t);
+    const session = await login(admin.email, admin.password);
+    const auth = createAuthService(t.config, t.db);
+    expect(await auth.ensureAdmin(admin.email, admin.password)).toMatchObject({ passwordChanged: false, promoted: false });
+    expect((await call(t, { url: '/v1/api-keys', token: session.token })).statusCode).toBe(200);
+
+    // The old password leaked; the operator sets a new one and restarts (a fresh instance, no cache).
+    expect(await auth.ensureAdmin(admin.email, 'a-new-admin-password-2')).toMatchObject({ passwordChanged: true });
+    const restarted = await createTestApp({ state: 'memory', databaseUrl: t.databaseUrl });
+    try {
+      const me = await call(restarted, { url: '/v1/auth/me', token: session.token });
+      expect([me.statusCode, me.json().code]).toEqual([401, 'INVALID_TOKEN']);
+    } finally {
+      await restarted.close();
+    }
+    const refresh = await call(t, { method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: session.refreshToken } });
+    expect(refresh.statusCode).toBe(401);
+    expect(
+      (await call(t, { method: 'POST', url: '/v1/auth/login', payload: { email: admin.email, password: admin.password } })).statusCode,
+    ).toBe(401);
+    expect((await login(admin.email, 'a-new-admin-password-2')).token).toEqual(expect.any(String));
+  });
+});
+
 describe('roles are read from the database', () => {
   it('an admin demoted in the database gets 403 on admin routes (cache TTL 0 here; AUTH_CACHE_TTL_MS ≤ 60 s)', async () => {
     expect(loadConfig({}).AUTH_CACHE_TTL_MS).toBeLessThanOrEqual(60_000);

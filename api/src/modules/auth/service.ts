@@ -337,15 +337,26 @@ export function createAuthService(config: Config, db: Db) {
       return toPublicUser(result.user);
     },
 
-    /** Makes sure the configured admin exists with the configured password. */
-    async ensureAdmin(email: string, password: string) {
+    /**
+     * Makes sure the configured admin exists, is an admin, and has the configured password. A
+     * changed password (the old one leaked, say) ends every session of the account, as a password
+     * change should; an unchanged one keeps them, so restarts sign nobody out.
+     */
+    async ensureAdmin(email: string, password: string): Promise<{ user: UserRow; promoted: boolean; passwordChanged: boolean }> {
       const passwordHash = await argon2Hash(password);
       const created = await repo.insertUser(db, { email, passwordHash, name: 'Administrator', role: 'admin' });
-      if (created) return created;
+      if (created) return { user: created, promoted: false, passwordChanged: false };
       const existing = (await repo.findUserByEmail(db, email))!;
-      await repo.setAdminPassword(db, existing.id, passwordHash);
+      const same = existing.password_hash ? await argon2Verify(existing.password_hash, password).catch(() => false) : false;
+      const promoted = existing.role !== 'admin';
+      if (!same || promoted) {
+        await withTransaction(db, async (tx) => {
+          await repo.setAdminPassword(tx, existing.id, same ? existing.password_hash! : passwordHash);
+          if (!same) await repo.revokeAllSessions(tx, existing.id);
+        });
+      }
       forget(existing.id);
-      return existing;
+      return { user: existing, promoted, passwordChanged: !same };
     },
   };
 }
