@@ -52,6 +52,18 @@ describe('queue', () => {
     for (const c of [first!, me!]) c.realtime.close();
   });
 
+  it('a wait ends with null when the admin switches the waiting room off (hold directly), not never', async () => {
+    const ev = await createEventFixture(t.db);
+    await admin.queue.updateSettings(ev.eventId, { enabled: true, paused: true });
+    const [u] = (await createUsers(t, 1)).map((x) => clientFor(x.token));
+    const positions: number[] = [];
+    const waiting = u!.queue.waitForAdmission(ev.eventId, { checkIntervalMs: 50, onPosition: (p) => positions.push(p.position) });
+    await expect.poll(() => positions[0]).toBe(1);
+    await admin.queue.updateSettings(ev.eventId, { enabled: false });
+    expect(await waiting).toBeNull();
+    u!.realtime.close();
+  });
+
   it('resolves with null when the event has no waiting room, and leaves', async () => {
     const ev = await createEventFixture(t.db);
     const [u] = (await createUsers(t, 1)).map((x) => clientFor(x.token));

@@ -1,5 +1,5 @@
 import type { RequestOptions } from '../config.js';
-import { NotFoundError, TiketiError } from '../errors.js';
+import { AuthenticationError, NotFoundError, PermissionError, TiketiError } from '../errors.js';
 import type { QueuePosition, RealtimeClient } from '../realtime.js';
 import type { Transport } from '../transport.js';
 import type { Admission, AdmitResult, QueuePlace, QueueSettings, UpdateQueueBody } from '../types.js';
@@ -120,16 +120,23 @@ export class QueueResource extends Resource {
     if (place.admission) return place.admission;
     onPosition?.({ position: place.position, etaSeconds: place.etaSeconds });
 
-    return new Promise<Admission>((resolve, reject) => {
+    return new Promise<Admission | null>((resolve, reject) => {
       let done = false;
       const rt = this.realtime();
       const cleanups: Array<() => void> = [];
-      const finish = (outcome: { admission: Admission } | { error: unknown }) => {
+      const finish = (outcome: { admission: Admission | null } | { error: unknown }) => {
         if (done) return;
         done = true;
         for (const cleanup of cleanups) cleanup();
         if ('admission' in outcome) resolve(outcome.admission);
         else reject(outcome.error);
+      };
+      // What ends the wait besides an admission: the waiting room switched off (hold directly, as
+      // when there never was one), an abort, or a refusal that asking again will not change (a
+      // sign-in gone, no permission). Outages, rate limits and dropped connections: keep checking.
+      const settleOn = (err: unknown) => {
+        if (err instanceof TiketiError && err.code === 'QUEUE_NOT_ENABLED') finish({ admission: null });
+        else if (signal?.aborted || err instanceof AuthenticationError || err instanceof PermissionError) finish({ error: err });
       };
       // The API's word, in case a realtime message was missed: before the subscription was
       // confirmed, during a reconnect, or without realtime at all.
@@ -146,9 +153,9 @@ export class QueueResource extends Resource {
             if (err instanceof NotFoundError) {
               this.join(eventId, { signal }).then(
                 (again) => again.admission && finish({ admission: again.admission }),
-                () => {},
+                (joinErr: unknown) => settleOn(joinErr),
               );
-            } else if (signal?.aborted) finish({ error: err });
+            } else settleOn(err);
           },
         );
       };
