@@ -175,6 +175,13 @@ describe.each(['redis', 'memory'] as const)('waiting room (%s store)', (state) =
 
     expect((await q.settings()).json()).toMatchObject({ waiting: 20, active: 0 });
 
+    // Leaving and rejoining before the opening draws the same place: no re-rolling for a better one.
+    const last = early[places.indexOf(20)]!;
+    for (let i = 0; i < 5; i++) {
+      expect((await q.leave(last.token)).statusCode).toBe(204);
+      expect((await q.join(last.token)).json().position).toBe(20);
+    }
+
     await q.configure(admin, { opensAt: new Date(Date.now() - 1000).toISOString(), paused: true });
     const late = await createUsers(t, 3);
     for (const [i, u] of late.entries()) expect((await q.join(u.token)).json().position).toBe(21 + i);

@@ -21,10 +21,18 @@ export function createAdmissionTokens(jwtSecret: string | undefined) {
   const derived = createHmac('sha256', jwtSecret ?? randomBytes(48))
     .update('tiketi queue admission v1')
     .digest();
+  // Places in a randomized-at-open line: a keyed hash of (event, user), not a fresh draw per join,
+  // so leaving and rejoining before the opening draws the same place again (no re-rolling for a
+  // better one) while nobody without the key can predict or choose a place.
+  const placeKey = createHmac('sha256', derived).update('tiketi queue place v1').digest();
   // Imported once: with raw bytes jose imports the key again on every sign and verify.
   const key = globalThis.crypto.subtle.importKey('raw', derived, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 
   return {
+    /** The user's random place (0 … 2^48 − 1) in the event's randomized line, the same on every join. */
+    randomPlace(eventId: string, userId: string): number {
+      return createHmac('sha256', placeKey).update(`${eventId}:${userId}`).digest().readUIntBE(0, 6);
+    },
     async sign(claims: AdmissionClaims): Promise<string> {
       return new SignJWT({ eid: claims.eventId, aexp: claims.expiresAtMs })
         .setProtectedHeader({ alg: 'HS256' })

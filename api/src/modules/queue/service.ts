@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
@@ -38,9 +37,6 @@ function unavailable(err: unknown): never {
   if (err instanceof AppError) throw err;
   throw new AppError('SERVICE_UNAVAILABLE', 'The waiting room is unreachable; retry shortly', { retryAfterSeconds: 1 });
 }
-
-// Random places before the opening: randomInt's widest range, far below OPEN_BASE.
-const RANDOM_PLACES = 2 ** 48 - 1;
 
 const opened = (s: QueueSettingsRow, now: number) => s.opens_at === null || s.opens_at.getTime() <= now;
 
@@ -177,7 +173,7 @@ export async function createQueueService(deps: QueueServiceDeps) {
     async join(eventId: string, userId: string): Promise<QueuePlaceView> {
       const s = await mustHaveQueue(eventId);
       const opensAtMs = s.admission_order === 'randomized-at-open' && s.opens_at ? s.opens_at.getTime() : null;
-      const place = await store.join(eventId, userId, { opensAtMs, randomScore: randomInt(RANDOM_PLACES) }).catch(unavailable);
+      const place = await store.join(eventId, userId, { opensAtMs, randomScore: tokens.randomPlace(eventId, userId) }).catch(unavailable);
       return placeView(s, userId, place);
     },
 
