@@ -207,8 +207,8 @@ export const statsRepository = {
               (coalesce((SELECT sum(i.quantity) FROM ticket.reservation_items i
                          WHERE i.ticket_type_id = t.id AND i.reservation_status = 'pending'), 0)
                + coalesce((SELECT sum(hi.quantity) FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id
-                           WHERE hi.ticket_type_id = t.id AND h.status = 'active' AND h.expires_at > now()), 0)
-               + (SELECT count(*) FROM ticket.seats s WHERE s.ticket_type_id = t.id AND s.status = 'held' AND s.hold_expires_at > now())
+                           WHERE hi.ticket_type_id = t.id AND h.status = 'active' AND h.expires_at >= now()), 0)
+               + (SELECT count(*) FROM ticket.seats s WHERE s.ticket_type_id = t.id AND s.status = 'held' AND s.hold_expires_at >= now())
               )::int AS held,
               coalesce((SELECT sum(i.subtotal) FROM ticket.reservation_items i
                         WHERE i.ticket_type_id = t.id AND i.reservation_status = 'confirmed'), 0)::bigint AS revenue
@@ -220,7 +220,7 @@ export const statsRepository = {
 
   async eventActiveHolds(db: Queryable, eventId: string): Promise<number> {
     const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1 AND status = 'active' AND expires_at > now()`,
+      `SELECT count(*)::int AS n FROM ticket.holds WHERE event_id = $1 AND status = 'active' AND expires_at >= now()`,
       [eventId],
     );
     return rows[0]!.n;
@@ -433,10 +433,10 @@ export const statsRepository = {
       recent_holds: number;
     }>(
       `SELECT
-         (SELECT count(*) FROM ticket.holds WHERE status = 'active' AND expires_at > now())::int AS holds,
-         (SELECT coalesce(sum(cardinality(seat_ids)), 0) FROM ticket.holds WHERE status = 'active' AND expires_at > now())::int AS held_seats,
+         (SELECT count(*) FROM ticket.holds WHERE status = 'active' AND expires_at >= now())::int AS holds,
+         (SELECT coalesce(sum(cardinality(seat_ids)), 0) FROM ticket.holds WHERE status = 'active' AND expires_at >= now())::int AS held_seats,
          (SELECT coalesce(sum(hi.quantity), 0) FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id
-          WHERE h.status = 'active' AND h.expires_at > now())::int AS held_quantity,
+          WHERE h.status = 'active' AND h.expires_at >= now())::int AS held_quantity,
          (SELECT count(*) FROM ticket.reservations WHERE status = 'pending')::int AS pending,
          (SELECT count(*) FROM ticket.reservations WHERE confirmed_at >= $2 AND currency = $1)::int AS confirmed,
          (SELECT coalesce(sum(i.quantity), 0) FROM ticket.reservations r JOIN ticket.reservation_items i ON i.reservation_id = r.id
@@ -452,14 +452,21 @@ export const statsRepository = {
   async seatPreferences(db: Queryable, r: Range, currency: string, eventId: string | undefined) {
     const params = [r.lo, r.hi, currency, eventId ?? null];
     const sections = await db.query<SeatPreferenceRow & { section: string }>(
-      `SELECT s.section, count(*)::int AS capacity,
+      `WITH seats AS (
+         SELECT s.* FROM ticket.seats s JOIN ticket.events e ON e.id = s.event_id
+         WHERE e.currency = $3 AND ($4::uuid IS NULL OR s.event_id = $4)
+       ),
+       sold_in_range AS (
+         SELECT s.section, count(*) AS n FROM seats s
+           JOIN ticket.reservation_items i ON i.seat_id = s.id JOIN ticket.reservations r ON r.id = i.reservation_id
+         WHERE r.confirmed_at >= $1 AND r.confirmed_at < $2 GROUP BY s.section
+       )
+       SELECT s.section, count(*)::int AS capacity,
               count(*) FILTER (WHERE s.status = 'sold')::int AS sold,
-              count(*) FILTER (WHERE (s.status = 'held' AND s.hold_expires_at > now()) OR s.status = 'reserved')::int AS held,
+              count(*) FILTER (WHERE (s.status = 'held' AND s.hold_expires_at >= now()) OR s.status = 'reserved')::int AS held,
               round(avg(s.price))::int AS average_price,
-              count(*) FILTER (WHERE res.confirmed_at >= $1 AND res.confirmed_at < $2)::int AS sold_in_range
-       FROM ticket.seats s JOIN ticket.events e ON e.id = s.event_id
-         LEFT JOIN ticket.reservations res ON res.id = s.reservation_id
-       WHERE e.currency = $3 AND ($4::uuid IS NULL OR s.event_id = $4)
+              coalesce(max(sold_in_range.n), 0)::int AS sold_in_range
+       FROM seats s LEFT JOIN sold_in_range USING (section)
        GROUP BY s.section ORDER BY s.section`,
       params,
     );
@@ -476,9 +483,9 @@ export const statsRepository = {
               coalesce(sum((SELECT sum(i.quantity) FROM ticket.reservation_items i
                             WHERE i.ticket_type_id = t.id AND i.reservation_status = 'pending'))
                      + sum((SELECT sum(hi.quantity) FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id
-                            WHERE hi.ticket_type_id = t.id AND h.status = 'active' AND h.expires_at > now()))
+                            WHERE hi.ticket_type_id = t.id AND h.status = 'active' AND h.expires_at >= now()))
                      + sum((SELECT count(*) FROM ticket.seats s WHERE s.ticket_type_id = t.id AND s.status = 'held'
-                              AND s.hold_expires_at > now())), 0)::int AS held,
+                              AND s.hold_expires_at >= now())), 0)::int AS held,
               round(avg(t.price))::int AS average_price,
               coalesce(sum((SELECT sum(i.quantity) FROM ticket.reservation_items i JOIN ticket.reservations res ON res.id = i.reservation_id
                             WHERE i.ticket_type_id = t.id AND res.confirmed_at >= $1 AND res.confirmed_at < $2)), 0)::int AS sold_in_range
