@@ -1,5 +1,6 @@
 import { envSchema } from 'env-schema';
 import { Type, type Static } from '@sinclair/typebox';
+import { isTimeZone } from './modules/stats/time-zones.js';
 
 // Every setting the API reads, with one line on when it applies. The README's table mirrors this.
 export const ConfigSchema = Type.Object({
@@ -212,11 +213,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false });
     if (config.TIKETI_FAULT && config.NODE_ENV === 'production')
       throw new Error('TIKETI_FAULT is for tests only and refused in production');
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: config.STATS_TIME_ZONE });
-    } catch {
+    if (!isTimeZone(config.STATS_TIME_ZONE))
       throw new Error(`STATS_TIME_ZONE ${config.STATS_TIME_ZONE} is not an IANA time zone (such as Asia/Seoul)`);
-    }
     return config;
   } catch (err) {
     throw new Error(`Invalid configuration: ${(err as Error).message}`);

@@ -252,6 +252,12 @@ describe('who may read the statistics', () => {
       const res = await get(`daily?${query}`);
       expect([query, res.status, res.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
     }
+    // PostgreSQL reads the POSIX zone UTC+9 as nine hours west of UTC: only IANA names are taken.
+    for (const query of ['timeZone=UTC%2B9', 'from=1969-12-31&to=1970-01-01']) {
+      const res = await get(`overview?${query}`);
+      expect([query, res.status, res.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
+    }
+    expect((await get(`daily?${SEOUL}&timeZone=asia/seoul`)).body.timeZone).toBe('Asia/Seoul');
     expect((await get('events/00000000-0000-4000-8000-000000000000')).body.code).toBe('EVENT_NOT_FOUND');
   });
 });

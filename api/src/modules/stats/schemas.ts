@@ -3,8 +3,11 @@ import { Nullable, StrictObject, Timestamp, Uuid } from '../../schemas.js';
 
 // ---- query parameters ---------------------------------------------------------------------
 
-/** A calendar date (YYYY-MM-DD); 31 February and the like are refused by the `date` format. */
-export const DATE_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';
+/**
+ * A calendar date (YYYY-MM-DD) from 1970 to 2999; 31 February and the like are refused by the `date`
+ * format. The years are bounded so every range edge prints as an RFC 3339 timestamp.
+ */
+export const DATE_PATTERN = '^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';
 const DateParam = (description: string) => Type.String({ format: 'date', pattern: DATE_PATTERN, description });
 /** IANA zone names such as `Asia/Seoul`, `America/Argentina/Buenos_Aires`, `Etc/GMT+9`, `UTC`; the name is then checked against the zone database. */
 export const TIME_ZONE_PATTERN = '^[A-Za-z][A-Za-z0-9_+-]{0,30}(/[A-Za-z0-9_+-]{1,30}){0,2}$';

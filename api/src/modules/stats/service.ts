@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Db } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
 import { MAX_RANGE_DAYS } from './schemas.js';
+import { canonicalTimeZone } from './time-zones.js';
 import { statsCacheRepository as cache, statsRepository as repo, type DailyFigures, type EventFigures, type Range } from './repository.js';
 
 export interface RangeParams {
@@ -44,16 +45,20 @@ export function createStatsService(deps: {
   queueLines?: () => Promise<Array<{ eventId: string; waiting: number; active: number }>>;
 }) {
   const { db } = deps;
+  // The daily cache is keyed by the zone's canonical name, as requests are.
+  const defaultZone = canonicalTimeZone(deps.timeZone) ?? deps.timeZone;
+
+  /** The request's zone, canonical, or STATS_TIME_ZONE; 400 for a name that is not an IANA zone. */
+  function zoneOf(name: string | undefined): string {
+    const tz = canonicalTimeZone(name ?? defaultZone);
+    if (!tz) throw badQuery('timeZone', 'is not an IANA time zone', `Unknown time zone ${name}`);
+    return tz;
+  }
 
   /** Resolves and checks a request's range: defaults, order, length and the time zone. */
   async function resolve(q: RangeParams): Promise<{ range: Range; from: string; to: string }> {
-    const tz = q.timeZone ?? deps.timeZone;
-    let today: string;
-    try {
-      today = todayIn(tz);
-    } catch {
-      throw badQuery('timeZone', 'is not an IANA time zone', `Unknown time zone ${tz}`);
-    }
+    const tz = zoneOf(q.timeZone);
+    const today = todayIn(tz);
     const to = q.to ?? today;
     const from = q.from ?? dateOf(dayNumber(to) - 29);
     if (from > to) throw badQuery('from', 'is after to', `from (${from}) is after to (${to})`);
@@ -129,7 +134,7 @@ export function createStatsService(deps: {
       const events = await repo.events(db, null, { limit: 1_000_000 });
       await cache.saveEvents(db, events);
       let days = 0;
-      const tz = deps.timeZone;
+      const tz = defaultZone;
       for (const currency of await cache.currencies(db)) {
         const dates = await cache.daysToRefresh(db, tz, currency, options.dailyDays, options.perRun ?? 62);
         if (dates.length === 0) continue;
@@ -213,12 +218,7 @@ export function createStatsService(deps: {
       const currency = q.currency ?? 'KRW';
       const limit = q.limit ?? 100;
       if (q.from === undefined && q.to === undefined) {
-        const tz = q.timeZone ?? deps.timeZone;
-        try {
-          todayIn(tz);
-        } catch {
-          throw badQuery('timeZone', 'is not an IANA time zone', `Unknown time zone ${tz}`);
-        }
+        const tz = zoneOf(q.timeZone);
         const { rows, missing } = await cache.events(db, { currency, status: q.status, limit });
         const fresh = missing.length
           ? await repo.events(db, null, { currency, status: q.status, eventIds: missing, limit: missing.length })
