@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createAdmin, createTestApp, registerUser, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture, createUsers, type EventFixture } from '../../test/harness/fixtures.js';
 import { approve, httpCaller, reserveAndPrepare, type Call } from '../../test/harness/payments.js';
+import { eventually } from '../../test/harness/wait.js';
 import { queueCalls } from './helpers/queue.js';
 import { createStatsService, todayIn } from '../src/modules/stats/service.js';
 
@@ -581,5 +582,26 @@ describe('the stats job and its caches', () => {
     const events = await ok('events');
     expect(events.source).toBe('cache');
     expect(events.events.map((e: Record<string, unknown>) => ({ ...e, source: 'live' }))).toEqual(liveEvents.events);
+  });
+
+  it('is run on its own by a process with the sweeper role', async () => {
+    await t.db.query('DELETE FROM stats.event_stats');
+    await t.db.query('DELETE FROM stats.daily_stats');
+    // This file's app has no sweeper role; a second instance on the same database has it.
+    const sweeper = await createTestApp({ databaseUrl: t.databaseUrl, state: 'memory', config: { STATS_REFRESH_INTERVAL_MS: 1000 } });
+    try {
+      const rows = await eventually(async () => {
+        const { rows } = await t.db.query<{ events: number; yesterday: number }>(
+          `SELECT (SELECT count(*)::int FROM stats.event_stats) AS events,
+                  (SELECT count(*)::int FROM stats.daily_stats
+                    WHERE time_zone = 'Asia/Seoul' AND currency = 'KRW' AND date = (now() AT TIME ZONE 'Asia/Seoul')::date - 1) AS yesterday`,
+        );
+        return rows[0]!.events === 2 && rows[0]!.yesterday === 1 && rows[0];
+      });
+      expect(rows).toEqual({ events: 2, yesterday: 1 });
+      expect((await ok('events')).source).toBe('cache');
+    } finally {
+      await sweeper.close();
+    }
   });
 });
