@@ -204,6 +204,7 @@ export function createInventoryService(deps: {
       if (n < SWEEP_BATCH || Date.now() > deadline) break;
     }
     availability.changed(gaEvents.splice(0));
+    // Refunds are made as the admin who cancelled (the payments module checks the role, not the owner).
     const admin = { userId: cancellation.requested_by ?? '00000000-0000-0000-0000-000000000000', role: 'admin' };
     const tried = new Set<string>();
     while (Date.now() <= deadline) {
@@ -482,7 +483,7 @@ export function createInventoryService(deps: {
         }
         if (items.length) await repo.insertFreeItems(client, created.id, items);
         const changes = await recordSeatChanges(client, input.eventId, [{ type: 'seat.sold', seatIds: sold }]);
-        return { result: toReservationView((await mustFindReservation(client, created.id, null))!), changes };
+        return { result: toReservationView(await mustFindReservation(client, created.id, null)), changes };
       });
       availability.changed(gaEvents);
       return view;
