@@ -15,9 +15,17 @@ export interface PeriodicJobOptions {
   onError: (err: unknown) => void;
   /** Report at most one failure per this many ms (an outage fails every round). Default: every one. */
   reportEveryMs?: number;
+  /** Delay of the first round after start. Default: intervalMs. */
+  firstDelayMs?: number;
 }
 
-export function createPeriodicJob({ run, intervalMs, onError, reportEveryMs = 0 }: PeriodicJobOptions): PeriodicJob {
+export function createPeriodicJob({
+  run,
+  intervalMs,
+  onError,
+  reportEveryMs = 0,
+  firstDelayMs = intervalMs,
+}: PeriodicJobOptions): PeriodicJob {
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let stopped = true;
@@ -28,15 +36,15 @@ export function createPeriodicJob({ run, intervalMs, onError, reportEveryMs = 0 
     onError(err);
   };
 
-  const schedule = () => {
+  const schedule = (delayMs: number) => {
     timer = setTimeout(() => {
       inFlight = run()
         .then(() => undefined, report)
         .finally(() => {
           inFlight = undefined;
-          if (!stopped) schedule();
+          if (!stopped) schedule(intervalMs);
         });
-    }, intervalMs);
+    }, delayMs);
     timer.unref();
   };
 
@@ -44,7 +52,7 @@ export function createPeriodicJob({ run, intervalMs, onError, reportEveryMs = 0 
     start() {
       if (!stopped) return;
       stopped = false;
-      schedule();
+      schedule(firstDelayMs);
     },
     async stop() {
       stopped = true;
