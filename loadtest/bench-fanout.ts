@@ -1,28 +1,35 @@
 // Fan-out of seat changes to N WebSocket subscribers of one event, for both ways into TIKETI's
-// channel (the realtime port, and the API port's byte pipe) and for a minimal Socket.IO 4 server
-// sending the same messages, in one run on the same machine.
+// channel (the realtime port, and the API port's byte pipe), for TIKETI across instances (published
+// on A, received by B's subscribers, through Redis) against the same through Redis on one instance,
+// and for a minimal Socket.IO 4 server sending the same messages, in one run on the same machine.
 //
 //   npm run bench:fanout
-//   BENCH_SUBSCRIBERS=10000 BENCH_MESSAGES=100 BENCH_RATE=10 npm run bench:fanout
+//   ulimit -n 20000; BENCH_SUBSCRIBERS=10000 BENCH_CLIENT_PROCESSES=4 BENCH_MESSAGES=30 BENCH_RATE=2 npm run bench:fanout
 //   BENCH_TARGETS=realtime-port,socketio npm run bench:fanout
+//   BENCH_TARGETS=socketio:2000,realtime-port:10000 npm run bench:fanout   (subscribers per target)
 //
-// Each target gets its own server process (loadtest/bench-fanout-server.ts). The subscribers live
-// in this process, connect in batches and subscribe to `event.{id}.seats` (Socket.IO: join the room).
-// Then BENCH_MESSAGES `seat.held` changes go out at BENCH_RATE per second through the server's
-// publish path (TIKETI: the shared bus, as createRealtimePublisher does; Socket.IO: io.to(room).emit).
-// Measured: delivery latency from the publish order to each subscriber's receipt (one clock: both
-// ends are this process; the order travels over IPC, ~0.1 ms), server RSS per socket (after a
-// forced GC, at half and at all subscribers), server CPU per delivered message (from /proc), and
-// for TIKETI GET /health latency while it fans out.
-import { fork, type ChildProcess } from 'node:child_process';
+// Targets: realtime-port, api-port (in-process bus, no Redis), same-instance-redis (one instance on
+// Redis: published and received there), cross-instance (two instances on one Redis: published on A,
+// subscribers on B), socketio.
+//
+// Each server is its own process (loadtest/bench-fanout-server.ts); the subscribers live in
+// BENCH_CLIENT_PROCESSES client processes (loadtest/bench-fanout-client.ts), so that receiving is
+// not one process's queue. They connect in batches and subscribe to `event.{id}.seats` (Socket.IO:
+// join the room). Then BENCH_MESSAGES `seat.held` changes go out at BENCH_RATE per second through the
+// server's publish path (TIKETI: the shared bus, as createRealtimePublisher does; Socket.IO:
+// io.to(room).emit). Measured: delivery latency from the publish order to each subscriber's receipt
+// (epoch clock with sub-millisecond precision, the same system clock in every process; the order
+// travels over IPC, ~0.1 ms), server RSS per socket (after a forced GC, at half and at all
+// subscribers), server CPU per delivered message (from /proc), and for TIKETI GET /health latency
+// while it fans out.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { io as ioClient, type Socket } from 'socket.io-client';
-import WebSocket from 'ws';
 import { createPool } from '../api/src/infra/db.js';
 import { migrateUp } from '../api/src/infra/migrate.js';
 import { createEventFixture } from '../test/harness/fixtures.js';
+import { freePort, waitFor } from '../test/harness/ports.js';
 import { BENCH_JWT_SECRET, PRODUCTION_NODE_FLAGS, procCpuSeconds, startBenchPostgres } from './bench-env.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,9 +38,15 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30);
 // Deliveries per second are SUBSCRIBERS × RATE, all received by this one process: at 3,000 × 10 it
 // became the bottleneck on the shared 2-core machine (seconds of p50, with the server at 0.02 cores).
 const RATE = Number(process.env.BENCH_RATE ?? 2);
-const BATCH = 100; // connections opened at once
-const TARGETS = (process.env.BENCH_TARGETS ?? 'realtime-port,api-port,socketio').split(',') as Target[];
-type Target = 'realtime-port' | 'api-port' | 'socketio';
+const BATCH = 100; // connections opened at once per client process
+const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 4);
+// `target` or `target:subscribers`.
+const TARGETS = (process.env.BENCH_TARGETS ?? 'realtime-port,api-port,socketio').split(',').map((spec) => {
+  const [target, n] = spec.split(':');
+  return { target: target as Target, subscribers: n ? Number(n) : SUBSCRIBERS };
+});
+type Target = 'realtime-port' | 'api-port' | 'same-instance-redis' | 'cross-instance' | 'socketio';
+const usesRedis = (t: Target) => t === 'same-instance-redis' || t === 'cross-instance';
 
 interface Result {
   target: Target;
@@ -55,22 +68,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (sorted: Float64Array, q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 
-async function startServer(kind: 'tiketi' | 'socketio', databaseUrl: string) {
+async function startServer(kind: 'tiketi' | 'socketio', databaseUrl: string, redisUrl = '', subscribers = SUBSCRIBERS) {
   const child = fork(path.join(here, 'bench-fanout-server.ts'), {
     execArgv: ['--import', 'tsx', ...PRODUCTION_NODE_FLAGS, '--expose-gc'],
     env: {
       ...process.env,
       BENCH_FANOUT_SERVER: kind,
       DATABASE_URL: databaseUrl,
-      REDIS_URL: '',
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: 'bench-fanout:',
       JWT_SECRET: BENCH_JWT_SECRET,
       RATE_LIMIT: 'off',
       LOG_LEVEL: 'silent',
       TIKETI_SEED: 'none',
       // Every subscriber comes from 127.0.0.1, and the pipe's default share of the file budget is
       // 10 %: both raised so the bench measures delivery, not the caps.
-      REALTIME_MAX_CONNECTIONS_PER_IP: String(SUBSCRIBERS * 2),
-      REALTIME_MAX_PIPED_CONNECTIONS: String(SUBSCRIBERS * 2),
+      REALTIME_MAX_CONNECTIONS_PER_IP: String(subscribers * 2),
+      REALTIME_MAX_PIPED_CONNECTIONS: String(subscribers * 2),
+      REALTIME_MAX_CONNECTIONS: String(subscribers * 2),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -93,74 +108,88 @@ const rssOf = async (child: ChildProcess) => {
   return gcRss(child);
 };
 
-async function runTarget(target: Target, databaseUrl: string, eventId: string, seatIds: string[]): Promise<Result> {
-  const server = await startServer(target === 'socketio' ? 'socketio' : 'tiketi', databaseUrl);
-  const topic = `event.${eventId}.seats`;
-  const t0 = new Float64Array(MESSAGES + 1);
-  const latencies = new Float64Array(SUBSCRIBERS * MESSAGES);
-  let delivered = 0;
-  let measuring = false;
-  const onChange = (version: number) => {
-    if (!measuring || version < 1) return;
-    latencies[delivered++] = performance.now() - t0[version]!;
-  };
-
-  const closers: Array<() => void> = [];
-  const connectOne = (): Promise<void> => {
-    if (target === 'socketio') {
-      return new Promise((resolve, reject) => {
-        const socket: Socket = ioClient(`http://127.0.0.1:${server.port}`, {
-          transports: ['websocket'],
-          forceNew: true,
-          reconnection: false,
-        });
-        socket.on('message', (m: { version: number }) => onChange(m.version));
-        socket.once('connect_error', reject);
-        socket.once('connect', () => socket.emit('subscribe', topic, () => resolve()));
-        closers.push(() => socket.close());
+/** Client processes, each with its share of the subscribers. */
+async function startClients(n: number) {
+  const clients = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const child = fork(path.join(here, 'bench-fanout-client.ts'), {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
-    }
-    const port = target === 'api-port' ? server.port : server.realtimePort;
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/realtime`, { perMessageDeflate: false });
-      ws.on('message', (data: Buffer) => {
-        // The version is the last field; reading it without a full parse keeps this client cheap.
-        const text = data.toString();
-        if (text.startsWith('{"type":"subscribed"')) resolve();
-        else if (text.startsWith('{"type":"seat.held"')) onChange(Number(text.slice(text.lastIndexOf(':') + 1, -1)));
-      });
-      ws.once('open', () => ws.send(JSON.stringify({ op: 'subscribe', topic })));
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-      closers.push(() => ws.terminate());
+      await new Promise((resolve) => child.once('message', resolve));
+      return child;
+    }),
+  );
+  const ask = <T>(child: ChildProcess, message: object) =>
+    new Promise<T>((resolve) => {
+      child.once('message', (m) => resolve(m as T));
+      child.send(message);
     });
-  };
+  const all = <T>(message: object) => Promise.all(clients.map((c) => ask<T>(c, message)));
+  return { clients, ask, all };
+}
+
+async function runTarget(
+  target: Target,
+  subscribers: number,
+  databaseUrl: string,
+  redisUrl: string,
+  eventId: string,
+  seatIds: string[],
+): Promise<Result> {
+  // Subscribers connect to `server`; changes are published on `publisher` (another instance for cross-instance).
+  const server = await startServer(
+    target === 'socketio' ? 'socketio' : 'tiketi',
+    databaseUrl,
+    usesRedis(target) ? redisUrl : '',
+    subscribers,
+  );
+  const publisher = target === 'cross-instance' ? await startServer('tiketi', databaseUrl, redisUrl, subscribers) : server;
+  const topic = `event.${eventId}.seats`;
+  const { clients, ask, all } = await startClients(Math.min(CLIENT_PROCESSES, Math.ceil(subscribers / BATCH)));
+  const kind = target === 'socketio' ? 'socketio' : 'ws';
+  const url =
+    target === 'socketio'
+      ? `http://127.0.0.1:${server.port}`
+      : `ws://127.0.0.1:${target === 'api-port' ? server.port : server.realtimePort}/v1/realtime`;
 
   // Memory per socket is the slope between half and all subscribers (both after a forced GC), so
   // start-up garbage and lazily loaded code do not count.
   const connectStart = performance.now();
-  let connected = 0;
-  let rssHalf = 0;
-  let connectedHalf = 0;
-  for (let i = 0; i < SUBSCRIBERS; i += BATCH) {
-    const batch = await Promise.allSettled(Array.from({ length: Math.min(BATCH, SUBSCRIBERS - i) }, connectOne));
-    connected += batch.filter((r) => r.status === 'fulfilled').length;
-    if (!connectedHalf && i + BATCH >= SUBSCRIBERS / 2) {
-      connectedHalf = connected;
-      rssHalf = await rssOf(server.child);
-    }
-  }
+  const share = (total: number, i: number) => Math.floor(total / clients.length) + (i < total % clients.length ? 1 : 0);
+  const half = Math.floor(subscribers / 2);
+  const connectedHalf = (
+    await Promise.all(
+      clients.map((c, i) => ask<{ connected: number }>(c, { op: 'connect', kind, url, topic, count: share(half, i), batch: BATCH })),
+    )
+  ).reduce((sum, r) => sum + r.connected, 0);
+  const rssHalf = await rssOf(server.child);
+  const connected =
+    connectedHalf +
+    (
+      await Promise.all(
+        clients.map((c, i) =>
+          ask<{ connected: number }>(c, { op: 'connect', kind, url, topic, count: share(subscribers - half, i), batch: BATCH }),
+        ),
+      )
+    ).reduce((sum, r) => sum + r.connected, 0);
   const connectSeconds = (performance.now() - connectStart) / 1000;
   const rssAfter = await rssOf(server.child);
 
+  const publish = (version: number) =>
+    publisher.child.send({
+      op: 'publish',
+      topic,
+      message: { type: 'seat.held', eventId, seatIds: [seatIds[version % seatIds.length]], version },
+    });
   // Warm-up: a few changes nobody measures (version 0), so JIT and buffers settle.
   for (let i = 0; i < 5; i++) {
-    server.child.send({ op: 'publish', topic, message: { type: 'seat.held', eventId, seatIds: [seatIds[0]], version: 0 } });
+    publish(0);
     await sleep(100);
   }
   await sleep(500);
 
-  // HTTP probe on the same process while it fans out (TIKETI only; the Socket.IO server has no API).
+  // HTTP probe on the subscribers' server while it fans out (TIKETI only; the Socket.IO server has no API).
   const health: number[] = [];
   let probing = target !== 'socketio';
   const probe = (async () => {
@@ -172,46 +201,51 @@ async function runTarget(target: Target, databaseUrl: string, eventId: string, s
     }
   })();
 
-  measuring = true;
+  await all({ op: 'measure', on: true });
+  const sentAt = new Array<number>(MESSAGES + 1).fill(0);
   const cpuStart = procCpuSeconds(server.child.pid!);
   const wallStart = performance.now();
   for (let v = 1; v <= MESSAGES; v++) {
     const due = wallStart + ((v - 1) * 1000) / RATE;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    t0[v] = performance.now();
-    server.child.send({
-      op: 'publish',
-      topic,
-      message: { type: 'seat.held', eventId, seatIds: [seatIds[v % seatIds.length]], version: v },
-    });
+    sentAt[v] = performance.timeOrigin + performance.now();
+    publish(v);
   }
   const expected = connected * MESSAGES;
-  const drainDeadline = performance.now() + 15_000;
-  while (delivered < expected && performance.now() < drainDeadline) await sleep(20);
+  const drainDeadline = performance.now() + 20_000;
+  let delivered = 0;
+  while (performance.now() < drainDeadline) {
+    delivered = (await all<{ received: number }>({ op: 'count' })).reduce((sum, r) => sum + r.received, 0);
+    if (delivered >= expected) break;
+    await sleep(100);
+  }
   const cpuSeconds = procCpuSeconds(server.child.pid!) - cpuStart;
   const wallSeconds = (performance.now() - wallStart) / 1000;
   probing = false;
   await probe;
-  measuring = false;
+  await all({ op: 'measure', on: false });
+  const reports = await all<{ latencies: number[] }>({ op: 'report', sentAt });
+  const sorted = Float64Array.from(reports.flatMap((r) => r.latencies)).sort();
 
-  for (const close of closers) close();
-  server.child.send({ op: 'stop' });
-  await new Promise((r) => server.child.once('exit', r));
+  for (const c of clients) c.send({ op: 'stop' });
+  for (const s of new Set([server, publisher])) {
+    s.child.send({ op: 'stop' });
+    await new Promise((r) => s.child.once('exit', r));
+  }
 
-  const sorted = latencies.slice(0, delivered).sort();
   const healthSorted = Float64Array.from(health).sort();
   return {
     target,
-    subscribers: SUBSCRIBERS,
+    subscribers,
     connected,
     expected,
-    delivered,
+    delivered: sorted.length,
     p50: quantile(sorted, 0.5),
     p99: quantile(sorted, 0.99),
     max: sorted.length ? sorted[sorted.length - 1]! : NaN,
     rssPerSocketKb: (rssAfter - rssHalf) / Math.max(1, connected - connectedHalf) / 1024,
-    cpuPerDeliveryUs: (cpuSeconds / Math.max(1, delivered)) * 1e6,
+    cpuPerDeliveryUs: (cpuSeconds / Math.max(1, sorted.length)) * 1e6,
     serverCpuShare: cpuSeconds / wallSeconds,
     healthP50: health.length ? quantile(healthSorted, 0.5) : undefined,
     connectSeconds,
@@ -219,15 +253,23 @@ async function runTarget(target: Target, databaseUrl: string, eventId: string, s
 }
 
 const pg = await startBenchPostgres('tiketi_fanout');
+// Own redis-server, without persistence, for the targets that go through Redis.
+const redisPort = TARGETS.some((t) => usesRedis(t.target)) ? await freePort() : 0;
+const redisServer = redisPort
+  ? spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  : undefined;
+if (redisPort) await waitFor(redisPort);
 try {
   await migrateUp(pg.url, () => {});
   const db = createPool(pg.url, 2);
   const event = await createEventFixture(db, { sections: [{ name: 'A', rows: 10, seatsPerRow: 20, price: 1000 }] });
   await db.end();
-  console.log(`fan-out: ${SUBSCRIBERS} subscribers, ${MESSAGES} changes at ${RATE}/s, targets ${TARGETS.join(', ')}`);
+  console.log(
+    `fan-out: ${MESSAGES} changes at ${RATE}/s, ${CLIENT_PROCESSES} client processes, targets ${TARGETS.map((t) => `${t.target} (${t.subscribers})`).join(', ')}`,
+  );
   const results: Result[] = [];
-  for (const target of TARGETS) {
-    const r = await runTarget(target, pg.url, event.eventId, event.seats.A!);
+  for (const { target, subscribers } of TARGETS) {
+    const r = await runTarget(target, subscribers, pg.url, `redis://127.0.0.1:${redisPort}`, event.eventId, event.seats.A!);
     results.push(r);
     console.log(JSON.stringify(r));
   }
@@ -250,6 +292,14 @@ try {
       );
     }
   }
+  const same = results.find((r) => r.target === 'same-instance-redis');
+  const cross = results.find((r) => r.target === 'cross-instance');
+  if (same && cross) {
+    console.log(
+      `\ncross-instance overhead (cross-instance − same-instance-redis): p50 ${f(cross.p50 - same.p50)} ms, p99 ${f(cross.p99 - same.p99)} ms`,
+    );
+  }
 } finally {
+  redisServer?.kill();
   await pg.stop();
 }

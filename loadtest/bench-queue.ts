@@ -4,6 +4,11 @@
 // (joins/s, p99, Redis memory per waiting user).
 //
 //   npm run bench:queue          (BENCH_QUEUE_USERS, BENCH_QUEUE_ROUNDS, BENCH_QUEUE_CLIENTS to change the sizes)
+//
+// The full API runs as in production: rate limiting on (RATE_LIMIT_MAX high enough that no user
+// reaches it; every request still counts in Redis), logging off as in every bench.
+// BENCH_QUEUE_RATE_LIMIT=off runs it without; BENCH_QUEUE_PROFILE=<dir> writes the API's CPU
+// profile (node --cpu-prof) there.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +24,8 @@ import { RawHttpConnection } from './raw-http.js';
 const USERS = Number(process.env.BENCH_QUEUE_USERS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_QUEUE_CLIENTS ?? 64);
-const ROUND_MS = 4000;
+const ROUND_MS = Number(process.env.BENCH_QUEUE_ROUND_MS ?? 4000);
+const PROFILE_DIR = process.env.BENCH_QUEUE_PROFILE;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 const median = (xs: number[]) => pct(xs, 0.5);
@@ -46,7 +52,16 @@ try {
   };
 
   const env = { REDIS_URL: redisUrl, TIKETI_ROLES: 'http' };
-  const api = await forkBenchServer({ databaseUrl: pg.url, env: { ...env, REDIS_PREFIX: 'bench:api:' } });
+  const api = await forkBenchServer({
+    databaseUrl: pg.url,
+    env: {
+      ...env,
+      REDIS_PREFIX: 'bench:api:',
+      RATE_LIMIT: process.env.BENCH_QUEUE_RATE_LIMIT ?? 'on',
+      RATE_LIMIT_MAX: '1000000',
+    },
+    nodeFlags: PROFILE_DIR ? [...PRODUCTION_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : undefined,
+  });
   children.push(api.child);
   const baseline = async (kind: string) => {
     const child = fork(path.join(here, 'bench-queue-baseline.ts'), {
@@ -59,7 +74,7 @@ try {
     return { port, child };
   };
   const servers = [
-    { name: 'full API (auth, settings, schemas, hooks)', ...api, auth: true },
+    { name: 'full API (auth, rate limit, settings, schemas, hooks)', ...api, auth: true },
     { name: 'bare Fastify route, same Redis calls', ...(await baseline('fastify')), auth: false },
     { name: 'Express 5 + ioredis, same Redis calls', ...(await baseline('express')), auth: false },
   ];
@@ -103,6 +118,18 @@ try {
   );
   console.log(`join + position: ${ROUNDS} rounds of ${ROUND_MS / 1000} s per server, ${CLIENTS} clients, a fresh line each round`);
   let offset = 0;
+  // A warm-up round per server, not counted: the full API compiles its routes' schemas and its JIT
+  // settles over the first thousands of requests, which a 4 s round at a few hundred pairs/s on a
+  // loaded host would otherwise measure.
+  for (const s of servers) {
+    const r = await drive(s.port, await queuedEvent(), s.auth, {
+      until: performance.now() + ROUND_MS,
+      withPosition: true,
+      first: offset,
+      count: USERS,
+    });
+    offset += r.done;
+  }
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of servers) {
       const eventId = await queuedEvent();
@@ -133,16 +160,32 @@ try {
     );
   }
 
-  // 2. Every user joins one line through the full API.
-  const eventId = await queuedEvent();
-  const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
-  const big = await drive(api.port, eventId, true, { withPosition: false, first: 0, count: USERS });
-  const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
-  const waiting = await redis.zcard(`bench:api:q:{${eventId}}:wait`);
-  console.log(
-    `\n${USERS} users join one line through the full API: ${(big.done / big.seconds).toFixed(0)} joins/s over ${big.seconds.toFixed(1)} s, p50 ${pct(big.latencies, 0.5).toFixed(1)} ms, p99 ${pct(big.latencies, 0.99).toFixed(1)} ms, ${big.failures} failures; ${waiting} waiting in Redis, ${((memoryAfter - memoryBefore) / waiting).toFixed(0)} bytes of Redis memory per waiting user`,
-  );
+  // 2. Every user joins one line through the full API (BENCH_QUEUE_LINE=off skips it).
+  if (process.env.BENCH_QUEUE_LINE !== 'off') {
+    const eventId = await queuedEvent();
+    const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const big = await drive(api.port, eventId, true, { withPosition: false, first: 0, count: USERS });
+    const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+    const waiting = await redis.zcard(`bench:api:q:{${eventId}}:wait`);
+    // The line's own keys (MEMORY USAGE samples every element with SAMPLES 0), apart from the rate
+    // limiter's per-user counters, which the INFO delta also holds and which expire with their window.
+    let lineBytes = 0;
+    for (const key of ['wait', 'adm', 'meta', 'ann']) {
+      lineBytes += Number((await redis.call('MEMORY', 'USAGE', `bench:api:q:{${eventId}}:${key}`, 'SAMPLES', '0')) ?? 0);
+    }
+    const limiterKeys = (await redis.keys('bench:api:rl:*')).length;
+    console.log(
+      `\n${USERS} users join one line through the full API: ${(big.done / big.seconds).toFixed(0)} joins/s over ${big.seconds.toFixed(1)} s, p50 ${pct(big.latencies, 0.5).toFixed(1)} ms, p99 ${pct(big.latencies, 0.99).toFixed(1)} ms, ${big.failures} failures; ${waiting} waiting in Redis`,
+    );
+    console.log(
+      `Redis memory per waiting user: ${(lineBytes / waiting).toFixed(0)} bytes in the line's keys (MEMORY USAGE), ${((memoryAfter - memoryBefore) / waiting).toFixed(0)} bytes of used_memory (INFO) including ${limiterKeys} rate-limit counters`,
+    );
+  }
   await db.end();
+  // A clean exit, so that --cpu-prof writes its profile.
+  const exited = new Promise((resolve) => api.child.once('exit', resolve));
+  api.child.send('stop');
+  await exited;
 } finally {
   for (const c of children) c.kill();
   redis.disconnect();

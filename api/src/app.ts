@@ -132,6 +132,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     server: app.server,
     log: (err, msg) => app.log.error({ err }, msg),
     warn: (msg) => app.log.warn(msg),
+    // A completed purchase ends the buyer's waiting-room admission, so the next in line gets the slot.
+    onPurchased: (eventId, userId) => queue.service.endAdmission(eventId, userId),
   });
   // The Toss-compatible sandbox, on this port, only when it is the provider (never with real Toss).
   if (payments.sandbox) await app.register(tossSandboxRoutes, { prefix: '/sandbox/toss', sandbox: payments.sandbox });

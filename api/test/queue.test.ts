@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createAdmin, createTestApp, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture, createUsers } from '../../test/harness/fixtures.js';
+import { approve, httpCaller } from '../../test/harness/payments.js';
 import { connectLive, eventually, queueCalls, subscribe } from './helpers/queue.js';
 
 describe.each(['redis', 'memory'] as const)('waiting room (%s store)', (state) => {
@@ -125,6 +126,50 @@ describe.each(['redis', 'memory'] as const)('waiting room (%s store)', (state) =
     expect((await q.hold(u!.token, ga(), admission.token)).json()).toMatchObject({ status: 403, code: 'QUEUE_ADMISSION_REQUIRED' });
     expect((await q.me(u!.token)).json().code).toBe('QUEUE_NOT_JOINED');
   });
+
+  it.each(['purchase', 'release'] as const)(
+    'a %s ends the admission early: the slot frees and the next in line is admitted',
+    async (how) => {
+      // One slot, admissions of 10 minutes: only an early end lets the second user in.
+      const { ev, q } = await queuedEvent({ paused: false, admitPerSecond: 100, maxActive: 1, admissionTtlSeconds: 600 });
+      const [buyer, next] = await createUsers(t, 2);
+      await q.join(buyer!.token);
+      await q.join(next!.token);
+      const admission = await eventually(async () => {
+        const me = (await q.me(buyer!.token)).json();
+        return me.status === 'admitted' ? (me.admission as { token: string }) : undefined;
+      }, 'the first admission');
+      expect((await q.me(next!.token)).json()).toMatchObject({ status: 'waiting', position: 1 });
+      const hold = await q.hold(buyer!.token, { seatIds: ev.seats.A!.slice(0, 2) }, admission.token);
+      expect(hold.statusCode, hold.body).toBe(201);
+      if (how === 'release') {
+        expect(
+          (await t.app.inject({ method: 'DELETE', url: `/v1/holds/${hold.json().id}`, headers: bearer(buyer!.token) })).statusCode,
+        ).toBe(200);
+      } else {
+        const call = httpCaller(t.baseUrl);
+        const reservation = await call('POST', '/v1/reservations', buyer!.token, { holdId: hold.json().id });
+        expect(reservation.status, JSON.stringify(reservation.body)).toBe(201);
+        const prepared = await call('POST', '/v1/payments/prepare', buyer!.token, { reservationId: reservation.body.id });
+        expect(prepared.status, JSON.stringify(prepared.body)).toBe(200);
+        const order = { orderId: prepared.body.orderId as string, amount: prepared.body.amount as number };
+        const paymentKey = await approve(call, '/sandbox/toss', order);
+        const confirmed = await call('POST', '/v1/payments/confirm', buyer!.token, { paymentKey, ...order });
+        expect(confirmed.body).toMatchObject({ status: 'confirmed' });
+      }
+      // The buyer's admission is over, and the one slot went to the next in line.
+      const nextAdmitted = await eventually(async () => {
+        const me = (await q.me(next!.token)).json();
+        return me.status === 'admitted' ? me : undefined;
+      }, 'the next in line admitted');
+      expect(nextAdmitted.admission.token).toEqual(expect.any(String));
+      expect((await q.me(buyer!.token)).json().code).toBe('QUEUE_NOT_JOINED');
+      expect((await q.hold(buyer!.token, { seatIds: ev.seats.A!.slice(2, 3) }, admission.token)).json().code).toBe(
+        'QUEUE_ADMISSION_REQUIRED',
+      );
+      expect((await q.settings()).json()).toMatchObject({ active: 1, waiting: 0, admittedTotal: 2 });
+    },
+  );
 
   it('admits in the background at most maxActive at a time, and expired admissions free their slot', async () => {
     const { q, ga } = await queuedEvent({ paused: false, admitPerSecond: 50, maxActive: 2, admissionTtlSeconds: 1 });

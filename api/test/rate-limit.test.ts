@@ -87,6 +87,41 @@ describe('rate limits (RATE_LIMIT_MAX=10)', () => {
     expect(asB.headers['ratelimit-remaining']).toBe('9');
   });
 
+  it('with leases (RATE_LIMIT_MAX=200: 4 hits leased at a time), a user spread over three instances never gets past the limit', async () => {
+    const a = await appWith({ RATE_LIMIT_MAX: 200 });
+    const others = await Promise.all(
+      [1, 2].map(() =>
+        createTestApp({
+          databaseUrl: a.databaseUrl,
+          redisPrefix: a.config.REDIS_PREFIX,
+          config: { RATE_LIMIT_MAX: 200, RATE_LIMIT_WINDOW_MS: 60_000 },
+        }),
+      ),
+    );
+    apps.push(...others);
+    const instances = [a, ...others];
+    const user = await registerUser(a.app);
+    const rnd = seededRandom();
+    // 260 requests, each to an instance picked at random, 20 at a time.
+    const got: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, () => instances[rnd.int(3)]!.app.inject({ url: '/v1/auth/me', headers: bearer(user.token) })),
+      );
+      got.push(...batch.map((r) => r.statusCode));
+    }
+    expect(count(got, 200) + count(got, 429)).toBe(260);
+    // Never past 200; hits leased on an instance and unused there are lost to the others (3 per instance at most).
+    expect(count(got, 200)).toBeLessThanOrEqual(200);
+    expect(count(got, 200)).toBeGreaterThanOrEqual(200 - 3 * 3);
+    // A lone instance, one request after another, counts every hit (remaining goes down one by one).
+    const fresh = await registerUser(a.app);
+    const remaining = [];
+    for (let i = 0; i < 6; i++)
+      remaining.push((await a.app.inject({ url: '/v1/auth/me', headers: bearer(fresh.token) })).headers['ratelimit-remaining']);
+    expect(remaining).toEqual(['199', '198', '197', '196', '195', '194']);
+  });
+
   it('does not count CORS preflights', async () => {
     const t = await appWith({});
     const preflights = await statuses(15, () =>

@@ -16,6 +16,11 @@ export interface Count {
 export interface Counters {
   incr(key: string, windowMs: number): Promise<Count>;
   read(key: string, windowMs: number): Promise<Count>;
+  /**
+   * Counts up to `want` hits at once, never past `max` (but always at least one, the caller's own):
+   * `granted` hits were counted, `current` is the count after them. What the rate limiter leases.
+   */
+  take(key: string, want: number, max: number, windowMs: number): Promise<Count & { granted: number }>;
 }
 
 const INCR = `
@@ -27,6 +32,18 @@ if ttl < 0 then
 end
 return {current, ttl}`;
 
+const TAKE = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local n = tonumber(ARGV[2])
+if current + n > tonumber(ARGV[3]) then n = math.max(1, tonumber(ARGV[3]) - current) end
+current = redis.call('INCRBY', KEYS[1], n)
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {current, ttl, n}`;
+
 const READ = `
 local current = redis.call('GET', KEYS[1])
 if not current then return {0, 0} end
@@ -37,6 +54,7 @@ return {tonumber(current), ttl}`;
 type ScriptedRedis = Redis & {
   tiketiCounterIncr(key: string, windowMs: number): Promise<[number, number]>;
   tiketiCounterRead(key: string): Promise<[number, number]>;
+  tiketiCounterTake(key: string, windowMs: number, want: number, max: number): Promise<[number, number, number]>;
 };
 
 // After a Redis failure, stay on the local counters this long before trying Redis again, so that a
@@ -68,9 +86,10 @@ export function createCounters(opts: {
   };
 
   const redis = opts.redis as ScriptedRedis | undefined;
-  if (redis && typeof redis.tiketiCounterIncr !== 'function') {
+  if (redis && typeof redis.tiketiCounterTake !== 'function') {
     redis.defineCommand('tiketiCounterIncr', { numberOfKeys: 1, lua: INCR });
     redis.defineCommand('tiketiCounterRead', { numberOfKeys: 1, lua: READ });
+    redis.defineCommand('tiketiCounterTake', { numberOfKeys: 1, lua: TAKE });
   }
   let redisDownUntil = 0;
   const useRedis = () => redis !== undefined && redis.status === 'ready' && Date.now() >= redisDownUntil;
@@ -90,6 +109,18 @@ export function createCounters(opts: {
         }
       }
       return localIncr(key, windowMs);
+    },
+    async take(key, want, max, windowMs) {
+      if (useRedis()) {
+        try {
+          const [current, ttl, granted] = await redis!.tiketiCounterTake(opts.prefix + key, windowMs, want, max);
+          return { current, ttl, granted };
+        } catch (err) {
+          failed(err);
+        }
+      }
+      // Per-instance counting needs no lease: one hit, as incr.
+      return { ...localIncr(key, windowMs), granted: 1 };
     },
     async read(key) {
       if (useRedis()) {

@@ -149,6 +149,15 @@ export const authRepository = {
     return rows[0];
   },
 
+  /** The authority of several users in one query (the live check batches a burst of new users). */
+  async findAuthorities(db: Queryable, userIds: string[]): Promise<Map<string, UserAuthority>> {
+    const { rows } = await db.query<UserAuthority & { id: string }>(
+      'SELECT id, email, role, token_version FROM auth.users WHERE id = ANY($1::uuid[])',
+      [userIds],
+    );
+    return new Map(rows.map(({ id, ...authority }) => [id, authority]));
+  },
+
   /** Signs the user out everywhere: every access token dies (version bump), every refresh token is revoked. */
   async revokeAllSessions(db: Queryable, userId: string): Promise<void> {
     await db.query(

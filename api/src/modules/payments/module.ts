@@ -47,6 +47,8 @@ export function createPaymentsModule(deps: {
   server: Server;
   log: (err: unknown, msg: string) => void;
   warn: (msg: string) => void;
+  /** Told of each completed purchase (the waiting room ends the buyer's admission). */
+  onPurchased?: (eventId: string, userId: string) => Promise<void>;
 }): PaymentsModule {
   const { config, db } = deps;
   const kind = paymentsProviderOf(config);
@@ -76,7 +78,15 @@ export function createPaymentsModule(deps: {
     deps.warn('PAYMENTS_PROVIDER=toss without TOSS_SECRET_KEY and TOSS_CLIENT_KEY: payment routes answer 503');
   }
 
-  const service = createPaymentsService({ config, db, publisher: deps.publisher, provider, metrics, log: deps.log });
+  const service = createPaymentsService({
+    config,
+    db,
+    publisher: deps.publisher,
+    provider,
+    metrics,
+    log: deps.log,
+    onPurchased: deps.onPurchased,
+  });
 
   // Several instances may run reconciliation each: settling is idempotent under the payment row
   // lock and the provider's idempotency keys.

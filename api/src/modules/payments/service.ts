@@ -90,6 +90,8 @@ export function createPaymentsService(deps: {
   provider: PaymentProvider | undefined;
   metrics: PaymentMetrics;
   log: (err: unknown, msg: string) => void;
+  /** Told of each completed purchase (app.ts ends the buyer's waiting-room admission, so the line moves). */
+  onPurchased?: (eventId: string, userId: string) => Promise<void>;
 }) {
   const { config, db, publisher, metrics, log } = deps;
   const publish = (changes: VersionedSeatChange[]) =>
@@ -120,21 +122,22 @@ export function createPaymentsService(deps: {
    * charge goes back to the buyer at once, and the answer says so.
    */
   async function settleCharged(paymentId: string, p: ProviderPayment): Promise<PaymentRow> {
-    const { row, changes, refund } = await withTransaction(db, async (client) => {
+    const { row, changes, refund, purchased } = await withTransaction(db, async (client) => {
       const payment = (await repo.findById(client, paymentId, true))!;
       if (payment.status === 'confirmed' || payment.status === 'partially_refunded' || payment.status === 'refunded')
-        return { row: payment, changes: [] as VersionedSeatChange[], refund: false };
+        return { row: payment, changes: [] as VersionedSeatChange[], refund: false, purchased: false };
       const reservation = await repo.lockReservationState(client, payment.reservation_id);
       // A pending reservation is still ours even past its expiry: the sweeper skipped it because of this claim.
       const sold = reservation?.status === 'pending' ? await repo.sellReservation(client, payment.reservation_id) : undefined;
-      if (!sold) return { row: payment, changes: [], refund: true };
+      if (!sold) return { row: payment, changes: [], refund: true, purchased: false };
       await repo.markConfirmed(client, paymentId, p);
       const changes = await recordSeatChanges(client, sold.eventId, [{ type: 'seat.sold', seatIds: sold.seatIds }]);
-      return { row: (await repo.findById(client, paymentId))!, changes, refund: false };
+      return { row: (await repo.findById(client, paymentId))!, changes, refund: false, purchased: true };
     });
     publish(changes);
     if (!refund) {
       metrics.confirms.inc({ outcome: 'confirmed' });
+      if (purchased) await deps.onPurchased?.(row.event_id, row.user_id).catch((err: unknown) => log(err, 'purchase hook failed'));
       return row;
     }
     // Charged for a reservation that ended (expired, cancelled): refund in full, never keep the money.
