@@ -6,9 +6,17 @@ import type { Ctx, HttpRequest, HttpResponse, WsConnection } from '../scenarios/
 import type { Metrics } from './metrics.js';
 
 export interface Targets {
-  apiUrl: string;
-  realtimeUrl: string;
+  /** One or more API instances (LOADTEST_API_URL may list several, comma separated). */
+  apiUrls: string[];
+  /** The live channel of each instance, in the same order (one entry = shared by all). */
+  realtimeUrls: string[];
   sandboxUrl: string;
+}
+
+/** Iteration i talks to instance i mod n, HTTP and live channel alike (as a sticky load balancer would). */
+export function instanceOf(targets: Targets, iteration: number) {
+  const i = iteration % targets.apiUrls.length;
+  return { apiUrl: targets.apiUrls[i]!, realtimeUrl: targets.realtimeUrls[i % targets.realtimeUrls.length]! };
 }
 
 /** One agent for the run: keep-alive connections, enough of them for every user in flight. */
@@ -30,12 +38,15 @@ export function createCtx(opts: {
   log?: (m: string) => void;
 }): Ctx {
   const { metrics, agent, targets } = opts;
+  const { apiUrl, realtimeUrl } = instanceOf(targets, opts.iteration);
   return {
     env: opts.env,
-    ...targets,
+    apiUrl,
+    realtimeUrl,
+    sandboxUrl: targets.sandboxUrl,
     iteration: opts.iteration,
     async http(req: HttpRequest): Promise<HttpResponse> {
-      const url = /^https?:\/\//.test(req.path) ? req.path : `${targets.apiUrl}${req.path}`;
+      const url = /^https?:\/\//.test(req.path) ? req.path : `${apiUrl}${req.path}`;
       const headers: Record<string, string> = { ...(req.headers ?? {}) };
       if (req.token) headers.authorization = `Bearer ${req.token}`;
       if (req.body !== undefined) headers['content-type'] = 'application/json';
@@ -75,7 +86,7 @@ export function createCtx(opts: {
     },
     async ws(path: string, step: string): Promise<WsConnection | null> {
       const started = performance.now();
-      const ws = new WebSocket(`${targets.realtimeUrl}${path}`);
+      const ws = new WebSocket(`${realtimeUrl}${path}`);
       const messages: Array<Record<string, unknown>> = [];
       const waiters = new Set<() => void>();
       ws.on('message', (data) => {

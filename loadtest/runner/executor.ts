@@ -13,8 +13,9 @@ export async function runPhase(
 ): Promise<void> {
   if (phase.startTime) await new Promise((r) => setTimeout(r, phase.startTime! * 1000));
   const inFlight = new Set<Promise<void>>();
+  const maxVUs = Math.max(1, Math.ceil(phase.maxVUs / shard.of));
   const start = (i: number) => {
-    if (inFlight.size >= phase.maxVUs) {
+    if (inFlight.size >= maxVUs) {
       metrics.count('dropped_iterations');
       return;
     }
@@ -46,7 +47,7 @@ export async function runPhase(
         metrics.count('iterations');
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.floor(phase.maxVUs / shard.of)) }, worker));
+    await Promise.all(Array.from({ length: maxVUs }, worker));
     return;
   }
 

@@ -132,3 +132,28 @@ export function evaluateThresholds(m: Metrics, thresholds: Thresholds): Threshol
   }
   return out;
 }
+
+/** A worker's metrics as plain data, for the parent process to merge. */
+export interface MetricsData {
+  trends: Array<[string, Sample[]]>;
+  counters: Array<[string, number]>;
+  rates: Array<[string, { pass: number; fail: number }]>;
+  checks: Array<[string, { pass: number; fail: number }]>;
+  errors: Array<[string, number]>;
+}
+
+export function metricsData(m: Metrics): MetricsData {
+  return { trends: [...m.trends], counters: [...m.counters], rates: [...m.rates], checks: [...m.checks], errors: [...m.errors] };
+}
+
+export function mergeMetrics(into: Metrics, d: MetricsData) {
+  for (const [k, xs] of d.trends) for (const s of xs) (into.trends.get(k) ?? into.trends.set(k, []).get(k)!).push(s);
+  for (const [k, n] of d.counters) into.count(k, n);
+  const add = (map: Map<string, { pass: number; fail: number }>, k: string, r: { pass: number; fail: number }) => {
+    const cur = map.get(k) ?? { pass: 0, fail: 0 };
+    map.set(k, { pass: cur.pass + r.pass, fail: cur.fail + r.fail });
+  };
+  for (const [k, r] of d.rates) add(into.rates, k, r);
+  for (const [k, r] of d.checks) add(into.checks, k, r);
+  for (const [k, n] of d.errors) into.errors.set(k, (into.errors.get(k) ?? 0) + n);
+}

@@ -10,7 +10,7 @@ export interface Summary {
   variant: 'smoke' | 'full';
   startedAt: string;
   seconds: number;
-  target: { apiUrl: string; realtimeUrl: string; sandboxUrl: string; ownStack: boolean };
+  target: { apiUrls: string[]; realtimeUrls: string[]; sandboxUrl: string; ownStack: boolean };
   machine: { cpus: number; loadAverageBefore: number[]; loadAverageAfter: number[]; node: string };
   metrics: Record<string, { type: 'trend' | 'counter' | 'rate'; values: Record<string, number> }>;
   checks: Record<string, { passes: number; fails: number }>;
@@ -108,7 +108,7 @@ export function renderHtml(s: Summary, m: Metrics): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>TIKETI load: ${esc(s.scenario)} (${s.variant})</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child{text-align:left}.bad{background:#ffe3e3}.ok{background:#ebfbee}figure{margin:1em 0}</style></head><body>
 <h1>${esc(s.scenario)} (${s.variant}): ${s.ok ? 'passed' : 'FAILED'}</h1>
-<p>${esc(s.startedAt)}, ${fmt(s.seconds)} s against ${esc(s.target.apiUrl)}${s.target.ownStack ? ' (own stack)' : ''}. Machine: ${s.machine.cpus} CPUs, load average ${s.machine.loadAverageBefore.map(fmt).join(' ')} before, ${s.machine.loadAverageAfter.map(fmt).join(' ')} after; Node ${esc(s.machine.node)}.</p>
+<p>${esc(s.startedAt)}, ${fmt(s.seconds)} s against ${esc(s.target.apiUrls.join(', '))}${s.target.ownStack ? ' (own stack)' : ''}. Machine: ${s.machine.cpus} CPUs, load average ${s.machine.loadAverageBefore.map(fmt).join(' ')} before, ${s.machine.loadAverageAfter.map(fmt).join(' ')} after; Node ${esc(s.machine.node)}.</p>
 <h2>Thresholds</h2><table><tr><th>metric</th><th>threshold</th><th>actual</th><th></th></tr>${thresholds}</table>
 <h2>Latency (ms)</h2><table><tr><th>trend</th><th>count</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>${rows}</table>
 ${charts}

@@ -10,6 +10,7 @@
 // LOADTEST_ADMIN_EMAIL / LOADTEST_ADMIN_PASSWORD) to run against a stack that is already up;
 // LOADTEST_DATABASE_URL (+ LOADTEST_JWT_SECRET) adds the database checks and fast user creation.
 // See loadtest/README.md.
+import { fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,7 @@ import { SCENARIOS } from '../scenarios/index.ts';
 import { createAgent, createCtx, type Targets } from './adapter.js';
 import { checkDomain, type DomainFindings } from './domain-checks.js';
 import { runPhase } from './executor.js';
-import { Metrics, evaluateThresholds } from './metrics.js';
+import { Metrics, evaluateThresholds, mergeMetrics, type MetricsData } from './metrics.js';
 import { sqlProvisioner } from './provision.js';
 import { buildSummary, machine, writeReports, type Summary } from './report.js';
 import { startStack, type Stack } from './stack.js';
@@ -29,16 +30,36 @@ export const RESULTS_DIR = process.env.LOADTEST_RESULTS_DIR ?? path.join(here, '
 
 /** Where the run goes: our own stack, or the one the environment names. */
 export function targetsFromEnv(env: NodeJS.ProcessEnv): Targets | undefined {
-  const apiUrl = env.LOADTEST_API_URL?.replace(/\/+$/, '');
-  if (!apiUrl) return undefined;
-  const realtimeUrl = (env.LOADTEST_REALTIME_URL ?? apiUrl.replace(/^http/, 'ws')).replace(/\/+$/, '');
-  const sandboxUrl = (env.LOADTEST_SANDBOX_URL ?? `${apiUrl}/sandbox/toss`).replace(/\/+$/, '');
-  return { apiUrl, realtimeUrl, sandboxUrl };
+  const list = (v: string | undefined) =>
+    (v ?? '')
+      .split(',')
+      .map((u) => u.trim().replace(/\/+$/, ''))
+      .filter(Boolean);
+  const apiUrls = list(env.LOADTEST_API_URL);
+  if (apiUrls.length === 0) return undefined;
+  const realtime = list(env.LOADTEST_REALTIME_URL);
+  const realtimeUrls = realtime.length ? realtime : apiUrls.map((u) => u.replace(/^http/, 'ws'));
+  const sandboxUrl = (env.LOADTEST_SANDBOX_URL ?? `${apiUrls[0]}/sandbox/toss`).replace(/\/+$/, '');
+  return { apiUrls, realtimeUrls, sandboxUrl };
+}
+
+/** A worker process (worker.ts) running one share of the arrivals. */
+function runWorker(job: object): Promise<{ metrics: MetricsData; records: Array<{ kind: string; value: Record<string, unknown> }> }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(here, 'worker.ts'), {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (m) => resolve(m as never));
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`load worker exited with ${code}`))));
+    child.send(job);
+  });
 }
 
 function eventIdsOf(data: unknown): string[] {
-  const d = data as { event?: { eventId: string }; events?: Array<{ eventId: string }> };
-  return [...(d.event ? [d.event.eventId] : []), ...(d.events ?? []).map((e) => e.eventId)];
+  const d = data as { event?: { eventId: string }; eventId?: string };
+  return [...(d.event ? [d.event.eventId] : []), ...(d.eventId ? [d.eventId] : [])];
 }
 
 export async function runScenario(
@@ -58,13 +79,22 @@ export async function runScenario(
   console.log(`\n== ${scenario.name} (${isSmoke(env) ? 'smoke' : 'full'}): ${scenario.description}`);
   const data = await scenario.setup(ctxFor(0), opts.provisioner);
   const t0 = performance.now();
-  await Promise.all(
-    Object.entries(phases).map(([name, phase]) => {
-      const step = scenario.steps[phase.exec];
-      if (!step) throw new Error(`${scenario.name}: phase ${name} runs ${phase.exec}, which is not a step`);
-      return runPhase(phase, metrics, (i) => step(ctxFor(i), data));
-    }),
-  );
+  for (const [name, phase] of Object.entries(phases))
+    if (!scenario.steps[phase.exec]) throw new Error(`${scenario.name}: phase ${name} runs ${phase.exec}, which is not a step`);
+  const workers = Number(env.LOADTEST_WORKERS ?? 1);
+  if (workers > 1) {
+    const results = await Promise.all(
+      Array.from({ length: workers }, (_, index) =>
+        runWorker({ scenario: scenario.name, env, targets, data, index, of: workers, startedAt: metrics.startedAt }),
+      ),
+    );
+    for (const r of results) {
+      mergeMetrics(metrics, r.metrics);
+      records.push(...r.records);
+    }
+  } else {
+    await Promise.all(Object.values(phases).map((phase) => runPhase(phase, metrics, (i) => scenario.steps[phase.exec]!(ctxFor(i), data))));
+  }
   const runSeconds = (performance.now() - t0) / 1000;
   await scenario.verify(ctxFor(0), data);
   const thresholds = { ...scenario.thresholds(env) };
@@ -75,7 +105,7 @@ export async function runScenario(
       sandboxUrl: targets.sandboxUrl,
       eventIds: eventIdsOf(data),
       admissions: records
-        .filter((r) => r.kind === 'admission')
+        .filter((r) => r.kind === 'admission' && r.value.joinedBeforeOpen === true)
         .map((r) => ({ position: Number(r.value.position), admittedAtServer: Number(r.value.admittedAtServer) })),
     });
     metrics.count('db_seats_sold_twice', domain.seatsSoldTwice);
@@ -161,8 +191,8 @@ async function main() {
   let jwtSecret = env.LOADTEST_JWT_SECRET;
   const started = Date.now();
   if (!targets) {
-    stack = await startStack();
-    targets = { apiUrl: stack.apiUrl, realtimeUrl: stack.realtimeUrl, sandboxUrl: stack.sandboxUrl };
+    stack = await startStack({ instances: Number(env.LOADTEST_API_INSTANCES ?? 1) });
+    targets = { apiUrls: stack.apiUrls, realtimeUrls: stack.realtimeUrls, sandboxUrl: stack.sandboxUrl };
     databaseUrl = stack.databaseUrl;
     jwtSecret = stack.jwtSecret;
     env.LOADTEST_ADMIN_EMAIL ??= stack.admin.email;

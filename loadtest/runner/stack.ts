@@ -12,19 +12,20 @@ import { freePort, waitFor } from '../../test/harness/ports.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Stack {
-  apiUrl: string;
-  realtimeUrl: string;
+  apiUrls: string[];
+  realtimeUrls: string[];
   sandboxUrl: string;
   databaseUrl: string;
   jwtSecret: string;
   admin: { email: string; password: string };
-  api: ChildProcess;
+  api: ChildProcess[];
   stop(): Promise<void>;
 }
 
 export const STACK_JWT_SECRET = 'loadtest-secret-loadtest-secret-0123456789';
 
-export async function startStack(log: (m: string) => void = console.log): Promise<Stack> {
+/** `instances`: API processes on one database and Redis (each its own HTTP and realtime port). */
+export async function startStack(opts: { instances?: number } = {}, log: (m: string) => void = console.log): Promise<Stack> {
   const cleanups: Array<() => Promise<void> | void> = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
@@ -62,7 +63,7 @@ export async function startStack(log: (m: string) => void = console.log): Promis
     const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
 
     const admin = { email: 'loadtest-admin@example.com', password: 'loadtest-admin-password' };
-    const api = await startApi({
+    const apiEnv = {
       DATABASE_URL: databaseUrl,
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       JWT_SECRET: STACK_JWT_SECRET,
@@ -78,17 +79,24 @@ export async function startStack(log: (m: string) => void = console.log): Promis
       HOLDS_PER_ACCOUNT_PER_MINUTE: '0',
       REALTIME_MAX_CONNECTIONS_PER_IP: '1000000',
       REALTIME_MAX_MESSAGES_PER_SECOND: '100',
-    });
-    cleanups.push(() => api.stop());
-    log(`stack: API ${api.apiUrl}, realtime ${api.realtimeUrl}, sandbox ${sandboxUrl}, PostgreSQL and redis-server on loopback`);
+    };
+    const api = [];
+    for (let n = 0; n < Math.max(1, opts.instances ?? 1); n++) {
+      const instance = await startApi(apiEnv);
+      cleanups.push(() => instance.stop());
+      api.push(instance);
+    }
+    log(
+      `stack: API ${api.map((a) => a.apiUrl).join(', ')}, realtime ${api.map((a) => a.realtimeUrl).join(', ')}, sandbox ${sandboxUrl}, PostgreSQL and redis-server on loopback`,
+    );
     return {
-      apiUrl: api.apiUrl,
-      realtimeUrl: api.realtimeUrl,
+      apiUrls: api.map((a) => a.apiUrl),
+      realtimeUrls: api.map((a) => a.realtimeUrl),
       sandboxUrl,
       databaseUrl,
       jwtSecret: STACK_JWT_SECRET,
       admin,
-      api: api.child,
+      api: api.map((a) => a.child),
       stop,
     };
   } catch (err) {

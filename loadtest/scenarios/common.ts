@@ -1,6 +1,6 @@
 // What the scenarios share: configuration by environment, setup through the admin API, the buyer's
 // purchase path, and the domain promises checked through the API and the sandbox's record.
-import type { Ctx, HttpResponse, Provisioner, TestUser } from './adapter.ts';
+import type { Ctx, HttpRequest, HttpResponse, Provisioner, TestUser } from './adapter.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -27,6 +27,21 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * A request as a storefront sends it: a 503 (a dependency stalled; the API says when to retry) is
+ * retried after a second, up to four times, and counted in `retried_503`. A 503 that outlasts the
+ * retries is returned, and the step's check fails on it.
+ */
+export async function call(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
+  const expect = [...(req.expect ?? [200, 201, 204]), 503];
+  for (let attempt = 1; ; attempt++) {
+    const res = await ctx.http({ ...req, expect });
+    if (res.status !== 503 || attempt > 4) return res;
+    ctx.count('retried_503');
+    await ctx.sleep(attempt);
+  }
+}
+
 export function fail(what: string, res: HttpResponse): never {
   throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
 }
@@ -37,7 +52,7 @@ export async function adminToken(ctx: Ctx): Promise<string> {
   const email = ctx.env.LOADTEST_ADMIN_EMAIL;
   const password = ctx.env.LOADTEST_ADMIN_PASSWORD;
   if (!email || !password) throw new Error('set LOADTEST_ADMIN_EMAIL and LOADTEST_ADMIN_PASSWORD (or LOADTEST_ADMIN_TOKEN)');
-  const res = await ctx.http({ method: 'POST', path: '/v1/auth/login', body: { email, password }, step: 'setup' });
+  const res = await call(ctx, { method: 'POST', path: '/v1/auth/login', body: { email, password }, step: 'setup' });
   if (res.status !== 200) fail('admin login', res);
   return res.body.token as string;
 }
@@ -50,7 +65,7 @@ export const apiProvisioner: Provisioner = {
     for (let i = 0; i < count; i += 20) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(20, count - i) }, (_, j) =>
-          ctx.http({
+          call(ctx, {
             method: 'POST',
             path: '/v1/auth/register',
             body: { email: `load-${stamp}-${i + j}@example.com`, password: 'load-test-password', name: `Load ${i + j}` },
@@ -87,7 +102,7 @@ export async function createEvent(ctx: Ctx, admin: string, name: string, spec: E
   const price = spec.price ?? 50_000;
   let seatLayoutId: string | undefined;
   if (spec.rows && spec.seatsPerRow) {
-    const layout = await ctx.http({
+    const layout = await call(ctx, {
       method: 'POST',
       path: '/v1/seat-layouts',
       token: admin,
@@ -100,7 +115,7 @@ export async function createEvent(ctx: Ctx, admin: string, name: string, spec: E
     if (layout.status !== 201) fail('create seat layout', layout);
     seatLayoutId = layout.body.id as string;
   }
-  const event = await ctx.http({
+  const event = await call(ctx, {
     method: 'POST',
     path: '/v1/events',
     token: admin,
@@ -117,7 +132,7 @@ export async function createEvent(ctx: Ctx, admin: string, name: string, spec: E
   const eventId = event.body.id as string;
   let gaTypeId: string | null = null;
   if (spec.generalAdmission) {
-    const ga = await ctx.http({
+    const ga = await call(ctx, {
       method: 'POST',
       path: `/v1/events/${eventId}/ticket-types`,
       token: admin,
@@ -127,14 +142,14 @@ export async function createEvent(ctx: Ctx, admin: string, name: string, spec: E
     if (ga.status !== 201) fail('create GA ticket type', ga);
     gaTypeId = ga.body.id as string;
   }
-  const map = await ctx.http({ method: 'GET', path: `/v1/events/${eventId}/seats`, step: 'setup' });
+  const map = await call(ctx, { method: 'GET', path: `/v1/events/${eventId}/seats`, step: 'setup' });
   if (map.status !== 200) fail('seat map', map);
   const seatIds = (map.body.seats as Array<{ id: string }>).map((s) => s.id);
   return { eventId, seatIds, gaTypeId };
 }
 
 export async function configureQueue(ctx: Ctx, admin: string, eventId: string, patch: Record<string, unknown>) {
-  const res = await ctx.http({ method: 'PATCH', path: `/v1/events/${eventId}/queue`, token: admin, body: patch, step: 'setup' });
+  const res = await call(ctx, { method: 'PATCH', path: `/v1/events/${eventId}/queue`, token: admin, body: patch, step: 'setup' });
   if (res.status !== 200) fail('configure queue', res);
 }
 
@@ -146,7 +161,7 @@ export async function buy(
   what: { seatIds: string[] } | { items: Array<{ ticketTypeId: string; quantity: number }> },
   queueToken?: string,
 ): Promise<'confirmed' | 'unavailable' | 'failed'> {
-  const hold = await ctx.http({
+  const hold = await call(ctx, {
     method: 'POST',
     path: `/v1/events/${eventId}/holds`,
     token: user.token,
@@ -157,7 +172,7 @@ export async function buy(
   });
   if (hold.status === 409) return 'unavailable';
   if (!ctx.check('hold 201', hold.status === 201)) return 'failed';
-  const reservation = await ctx.http({
+  const reservation = await call(ctx, {
     method: 'POST',
     path: '/v1/reservations',
     token: user.token,
@@ -165,7 +180,7 @@ export async function buy(
     step: 'reserve',
   });
   if (!ctx.check('reservation 201', reservation.status === 201)) return 'failed';
-  const prepared = await ctx.http({
+  const prepared = await call(ctx, {
     method: 'POST',
     path: '/v1/payments/prepare',
     token: user.token,
@@ -175,14 +190,14 @@ export async function buy(
   if (!ctx.check('prepare 200', prepared.status === 200)) return 'failed';
   const orderId = prepared.body.orderId as string;
   const amount = prepared.body.amount as number;
-  const approved = await ctx.http({
+  const approved = await call(ctx, {
     method: 'POST',
     path: `${ctx.sandboxUrl}/approve`,
     body: { orderId, amount, method: 'CARD' },
     step: 'approve',
   });
   if (!ctx.check('sandbox approve 200', approved.status === 200)) return 'failed';
-  const confirmed = await ctx.http({
+  const confirmed = await call(ctx, {
     method: 'POST',
     path: '/v1/payments/confirm',
     token: user.token,
@@ -199,7 +214,7 @@ async function allPages(ctx: Ctx, admin: string, path: string): Promise<Array<Re
   let cursor: string | null = null;
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await ctx.http({
+    const res = await call(ctx, {
       method: 'GET',
       path: `${path}${sep}limit=200${cursor ? `&cursor=${cursor}` : ''}`,
       token: admin,
@@ -237,7 +252,7 @@ export async function verifyPromises(ctx: Ctx, admin: string, event: CreatedEven
 
   let gaOversold = 0;
   if (event.gaTypeId) {
-    const types = await ctx.http({ method: 'GET', path: `/v1/events/${event.eventId}/ticket-types`, step: 'verify' });
+    const types = await call(ctx, { method: 'GET', path: `/v1/events/${event.eventId}/ticket-types`, step: 'verify' });
     const list = (Array.isArray(types.body.data) ? types.body.data : (types.body as unknown)) as Array<Record<string, unknown>>;
     const ga = Array.isArray(list) ? list.find((t) => t.id === event.gaTypeId) : undefined;
     if (ga) {
@@ -249,7 +264,7 @@ export async function verifyPromises(ctx: Ctx, admin: string, event: CreatedEven
   }
   ctx.count('ga_oversold', gaOversold);
 
-  const charges = await ctx.http({ method: 'GET', path: `${ctx.sandboxUrl}/charges`, step: 'verify' });
+  const charges = await call(ctx, { method: 'GET', path: `${ctx.sandboxUrl}/charges`, step: 'verify' });
   const payments = await allPages(ctx, admin, `/v1/payments?eventId=${event.eventId}`);
   const byKey = new Map(payments.filter((p) => p.paymentKey).map((p) => [p.paymentKey as string, p]));
   const confirmedIds = new Set(confirmed.map((r) => r.id as string));
@@ -303,4 +318,4 @@ export function baseThresholds(): Record<string, string[]> {
     payments_lost: ['count==0'],
   };
 }
-export const PROMISE_COUNTERS = ['seats_oversold', 'ga_oversold', 'payments_lost'];
+export const PROMISE_COUNTERS = ['seats_oversold', 'ga_oversold', 'payments_lost', 'retried_503'];

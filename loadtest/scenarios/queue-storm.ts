@@ -8,7 +8,18 @@
 //   QUEUE_POSITION_READS place reads per joiner         3 / 2
 //   QUEUE_ADMIT_RATE     admitPerSecond (line moves)    20 / 5
 import type { Scenario, TestUser } from './adapter.ts';
-import { PROMISE_COUNTERS, adminToken, baseThresholds, latency, configureQueue, createEvent, isSmoke, num, type Env } from './common.ts';
+import {
+  PROMISE_COUNTERS,
+  call,
+  adminToken,
+  baseThresholds,
+  latency,
+  configureQueue,
+  createEvent,
+  isSmoke,
+  num,
+  type Env,
+} from './common.ts';
 
 export interface QueueStormData {
   eventId: string;
@@ -89,12 +100,12 @@ export const queueStorm: Scenario<QueueStormData> = {
   steps: {
     async joiner(ctx, data) {
       const user = data.joiners[ctx.iteration % data.joiners.length]!;
-      const joined = await ctx.http({ method: 'POST', path: `/v1/events/${data.eventId}/queue/join`, token: user.token, step: 'join' });
+      const joined = await call(ctx, { method: 'POST', path: `/v1/events/${data.eventId}/queue/join`, token: user.token, step: 'join' });
       if (!ctx.check('join 200', joined.status === 200)) return;
       ctx.check('join has a place or an admission', typeof joined.body.position === 'number');
       for (let i = 0; i < data.reads; i++) {
         await ctx.sleep(0.5);
-        const me = await ctx.http({ method: 'GET', path: `/v1/events/${data.eventId}/queue/me`, token: user.token, step: 'position' });
+        const me = await call(ctx, { method: 'GET', path: `/v1/events/${data.eventId}/queue/me`, token: user.token, step: 'position' });
         ctx.check('place 200', me.status === 200);
       }
     },
@@ -107,7 +118,7 @@ export const queueStorm: Scenario<QueueStormData> = {
         live.send({ op: 'subscribe', topic: `queue.${data.eventId}` });
         const subscribed = await live.next((m) => m.type === 'subscribed' || m.type === 'error', 10_000);
         if (!ctx.check('queue topic subscribed', subscribed?.type === 'subscribed')) return;
-        const joined = await ctx.http({ method: 'POST', path: `/v1/events/${data.eventId}/queue/join`, token: user.token, step: 'join' });
+        const joined = await call(ctx, { method: 'POST', path: `/v1/events/${data.eventId}/queue/join`, token: user.token, step: 'join' });
         if (!ctx.check('join 200', joined.status === 200)) return;
         if (joined.body.status === 'admitted') return;
         const t0 = ctx.now();

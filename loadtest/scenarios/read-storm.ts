@@ -9,6 +9,7 @@
 import type { Scenario, TestUser } from './adapter.ts';
 import {
   PROMISE_COUNTERS,
+  call,
   adminToken,
   baseThresholds,
   latency,
@@ -87,16 +88,16 @@ export const readStorm: Scenario<ReadStormData> = {
 
   steps: {
     async reader(ctx, data) {
-      const page = await ctx.http({ method: 'GET', path: `/v1/events/${data.event.eventId}`, step: 'event' });
+      const page = await call(ctx, { method: 'GET', path: `/v1/events/${data.event.eventId}`, step: 'event' });
       ctx.check('event page 200', page.status === 200);
-      const first = await ctx.http({ method: 'GET', path: `/v1/events/${data.event.eventId}/seats`, step: 'seat_map' });
+      const first = await call(ctx, { method: 'GET', path: `/v1/events/${data.event.eventId}/seats`, step: 'seat_map' });
       if (!ctx.check('seat map 200', first.status === 200)) return;
       ctx.check(
         'seat map has every seat',
         Array.isArray(first.body.seats) && (first.body.seats as unknown[]).length === data.event.seatIds.length,
       );
       await ctx.sleep(0.5);
-      const again = await ctx.http({ method: 'GET', path: `/v1/events/${data.event.eventId}/seats`, step: 'seat_map' });
+      const again = await call(ctx, { method: 'GET', path: `/v1/events/${data.event.eventId}/seats`, step: 'seat_map' });
       if (ctx.check('seat map 200', again.status === 200))
         ctx.check('seat map version never goes back', Number(again.body.version) >= Number(first.body.version));
     },
@@ -104,7 +105,7 @@ export const readStorm: Scenario<ReadStormData> = {
       const user = data.writers[ctx.iteration % data.writers.length]!;
       const random = seeded(data.seed + ctx.iteration);
       const seatId = data.event.seatIds[Math.floor(random() * data.event.seatIds.length)]!;
-      const hold = await ctx.http({
+      const hold = await call(ctx, {
         method: 'POST',
         path: `/v1/events/${data.event.eventId}/holds`,
         token: user.token,
@@ -115,7 +116,7 @@ export const readStorm: Scenario<ReadStormData> = {
       if (hold.status !== 201) return;
       ctx.count('seat_changes');
       await ctx.sleep(0.2);
-      const released = await ctx.http({ method: 'DELETE', path: `/v1/holds/${hold.body.id}`, token: user.token, step: 'release' });
+      const released = await call(ctx, { method: 'DELETE', path: `/v1/holds/${hold.body.id}`, token: user.token, step: 'release' });
       ctx.check('hold released', released.status === 200 || released.status === 204);
       ctx.count('seat_changes');
     },
