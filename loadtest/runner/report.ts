@@ -39,7 +39,16 @@ export const machine = (loadAverageBefore: number[]) => ({
 });
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const fmt = (n: number) => (Number.isFinite(n) ? (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(1)) : '–');
+const fmt = (n: number) =>
+  !Number.isFinite(n)
+    ? '–'
+    : Number.isInteger(n)
+      ? String(n)
+      : Math.abs(n) >= 100
+        ? n.toFixed(0)
+        : Math.abs(n) < 1
+          ? n.toFixed(4)
+          : n.toFixed(1);
 
 /** p50/p95/p99 per second of the run, as an inline SVG line chart. */
 function chart(name: string, samples: Sample[]): string {

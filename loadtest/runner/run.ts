@@ -159,7 +159,16 @@ function onsaleFigures(m: Metrics, data: unknown, runSeconds: number) {
 }
 
 function printSummary(s: Summary) {
-  const f = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
+  const f = (n: number | undefined) =>
+    n === undefined || !Number.isFinite(n)
+      ? '–'
+      : Number.isInteger(n)
+        ? String(n)
+        : n >= 100
+          ? n.toFixed(0)
+          : n < 1
+            ? n.toFixed(4)
+            : n.toFixed(1);
   for (const [name, v] of Object.entries(s.metrics))
     if (v.type === 'trend' && name.startsWith('step_'))
       console.log(
