@@ -1,7 +1,7 @@
 // The stack `npm run loadtest:smoke` runs against when LOADTEST_API_URL is unset: embedded
 // PostgreSQL, redis-server, the Toss sandbox in its own process and the API as `npm start` runs it
 // (api/src/server.ts in a child process), all on free loopback ports, all stopped by `stop`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,6 +41,13 @@ export async function startStack(opts: { instances?: number } = {}, log: (m: str
     });
     const databaseUrl = pg.superuserUrl.replace(/\/postgres$/, '/tiketi_load');
 
+    try {
+      execFileSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' });
+    } catch {
+      throw new Error(
+        'The load suite needs redis-server: sudo apt-get install -y redis-server (or set LOADTEST_API_URL to a running stack)',
+      );
+    }
     const redisPort = await freePort();
     const redis: ChildProcess = spawn(
       'redis-server',
