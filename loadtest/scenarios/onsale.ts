@@ -168,7 +168,10 @@ export const onsale: Scenario<OnsaleData> = {
 
   async verify(ctx, data) {
     const figures = await verifyPromises(ctx, data.admin, data.event);
-    ctx.log(`onsale verify: ${JSON.stringify(figures)}`);
+    // The line's own count, to tell admissions never made from admissions never heard of.
+    const line = await call(ctx, { method: 'GET', path: `/v1/events/${data.event.eventId}/queue`, token: data.admin, step: 'verify' });
+    const { waiting, active, admittedTotal, admissionRate } = line.body;
+    ctx.log(`onsale verify: ${JSON.stringify({ ...figures, line: { waiting, active, admittedTotal, admissionRate } })}`);
   },
 };
 
