@@ -73,5 +73,12 @@ export async function runPhase(
     new Promise<boolean>((r) => (timer = setTimeout(() => r(true), Math.max(0, deadline)))),
   ]);
   clearTimeout(timer);
-  if (timedOut) metrics.count('interrupted_iterations', inFlight.size);
+  if (timedOut) {
+    metrics.count('interrupted_iterations', inFlight.size);
+    // Their results no longer count, but the domain checks must not run while a confirm is still in
+    // flight (a charge made, its commit not yet): wait for them to settle, at most two minutes.
+    let settle: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => (settle = setTimeout(r, 120_000)))]);
+    clearTimeout(settle);
+  }
 }
