@@ -12,7 +12,7 @@ import { migrateUp } from './infra/migrate.js';
 import { connectSharedState, type SharedState } from './infra/shared-state.js';
 import { developmentJwtSecret, prepareDatabase } from './startup.js';
 import { createAuthService } from './modules/auth/service.js';
-import { startRealtimeServer, type RealtimeServer } from './realtime/server.js';
+import { startRealtimeServer, uwsChoice, type RealtimeServer } from './realtime/server.js';
 import { forwardRealtimeUpgrades } from './realtime/upgrade-forwarder.js';
 
 let config: ReturnType<typeof loadConfig>;
@@ -159,12 +159,17 @@ try {
       throw err;
     }
     if (roles.has('http')) forwardRealtimeUpgrades(app.server, realtime);
-    if (realtime.transport === 'native') {
-      log.info({ transport: realtime.transport, port: realtime.port }, 'realtime channel on uWebSockets.js (native build)');
+    // Which uWebSockets.js build runs, and whether it is the one this Node and C library should run.
+    const { loaded, expected, reason, version, error } = uwsChoice;
+    const where = { transport: realtime.transport, build: loaded, expected, version, port: realtime.port };
+    if (loaded !== expected) {
+      log.error({ ...where, reason, error }, `realtime channel NOT on the expected uWebSockets.js build (${expected}): running ${loaded}`);
+    } else if (realtime.transport === 'native') {
+      log.info(where, `realtime channel on uWebSockets.js ${version} (native build, ${loaded})`);
     } else {
       log.warn(
-        { transport: realtime.transport, port: realtime.port },
-        'realtime channel on uWebSockets.js (ws shim fallback: no native build for this Node version, or UWS_USE_FALLBACK set): slower and less tested',
+        { ...where, reason },
+        'realtime channel on uWebSockets.js fallback, the ws shim (no native build for this Node and C library, or UWS_USE_FALLBACK set): slower',
       );
     }
   }
