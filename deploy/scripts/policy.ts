@@ -95,7 +95,11 @@ for (const file of process.argv.slice(2)) {
     const service = byKind('Service').find((s) => s.metadata.name === realtime.backend.service.name);
     const port = service?.spec?.ports?.find((p) => p.name === realtime.backend.service.port.name);
     const target = workloads
-      .filter((w) => Object.entries(service?.spec?.selector ?? {}).every(([k, v]) => w.spec!.template!.metadata?.labels?.[k] === v))
+      .filter((w) =>
+        Object.entries((service?.spec?.selector ?? {}) as Record<string, string>).every(
+          ([k, v]) => w.spec!.template!.metadata?.labels?.[k] === v,
+        ),
+      )
       .flatMap((w) => w.spec!.template!.spec.containers.flatMap((c) => c.ports ?? []))
       .find((p) => p.name === port?.targetPort || p.containerPort === port?.targetPort);
     if (target?.containerPort !== 3001)
