@@ -3,6 +3,7 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { Gauge } from 'prom-client';
 import { buildApp } from './app.js';
 import { loadConfig, rolesOf, unsafeConfiguration } from './config.js';
 import { createPool, type Db } from './infra/db.js';
@@ -159,6 +160,15 @@ try {
       throw err;
     }
     if (roles.has('http')) forwardRealtimeUpgrades(app.server, realtime);
+    const channel = realtime;
+    new Gauge({
+      name: 'tiketi_realtime_connections',
+      help: 'Open realtime sockets of this process (upgrades being authenticated included)',
+      registers: [app.metrics],
+      collect() {
+        this.set(channel.connections);
+      },
+    });
     // Which uWebSockets.js build runs, and whether it is the one this Node and C library should run.
     const { loaded, expected, reason, version, error } = uwsChoice;
     const where = { transport: realtime.transport, build: loaded, expected, version, port: realtime.port };

@@ -79,17 +79,20 @@ function freePort(): Promise<number> {
   });
 }
 
+function portOpen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
 async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await portOpen(port)) return;
     if (Date.now() > until) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -133,29 +136,30 @@ async function startTiketi(
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exited.then(() => file.end());
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} not ready after ${readyTimeoutMs} ms:\n${lines.slice(-20).join('\n')}`)),
-      readyTimeoutMs,
+  const onData = (chunk: Buffer) => {
+    file.write(chunk);
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+      lines.push(line);
+      if (lines.length > 5000) lines.splice(0, 1000);
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  // Ready when /ready answers 200 and, with the realtime role, the realtime listener (started after
+  // the API's) accepts connections: whatever LOG_LEVEL says.
+  const until = Date.now() + readyTimeoutMs;
+  let stopped = false;
+  void exited.then(() => (stopped = true));
+  for (;;) {
+    if (stopped) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode} before ready:\n${lines.slice(-20).join('\n')}`);
+    if (Date.now() > until) throw new Error(`${name} not ready after ${readyTimeoutMs} ms:\n${lines.slice(-20).join('\n')}`);
+    const ready = await fetch(`http://127.0.0.1:${httpPort}/ready`).then(
+      (res) => res.status === 200,
+      () => false,
     );
-    const onData = (chunk: Buffer) => {
-      file.write(chunk);
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        lines.push(line);
-        if (lines.length > 5000) lines.splice(0, 1000);
-        if (line.includes('TIKETI ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before ready:\n${lines.slice(-20).join('\n')}`));
-    });
-  });
+    if (ready && (!roles.includes('realtime') || (await portOpen(realtimePort)))) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   return {
     name,
     roles,
