@@ -45,7 +45,7 @@ TIKETI stack ready: ${s.api.length} API instance(s) behind HAProxy
   sandbox    ${s.url}/sandbox/toss   (Toss-compatible payment window, shared by every instance)
   HAProxy    ${s.statsUrl}
   instances  ${s.api.map((a) => `${a.name} :${a.httpPort} (realtime :${a.realtimePort})`).join(', ')}; worker :${s.worker.httpPort}
-  admin      ${process.env.TIKETI_ADMIN_EMAIL ?? 'admin@tiketi.local'} (password: TIKETI_ADMIN_PASSWORD, default in README)
+  admin      ${s.admin.email} (password: TIKETI_ADMIN_PASSWORD, or the development admin's in README)
   logs       ${dataDir}/logs/
 Ctrl-C stops everything.`);
 

@@ -53,6 +53,8 @@ export interface Stack {
   /** The application's PostgreSQL connection (what the API uses). */
   databaseUrl: string;
   redisUrl: string;
+  /** The admin every instance ensures (TIKETI_ADMIN_EMAIL/PASSWORD, default the development admin). */
+  admin: { email: string; password: string };
   /** What signs every instance's tokens (kept in dataDir/jwt-secret). */
   jwtSecret: string;
   sandbox: TossSandbox;
@@ -310,6 +312,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       statsUrl: `http://127.0.0.1:${statsPort}/stats`,
       databaseUrl: pg.url,
       redisUrl,
+      admin: { email: env.TIKETI_ADMIN_EMAIL!, password: env.TIKETI_ADMIN_PASSWORD! },
       jwtSecret,
       sandbox,
       api,
