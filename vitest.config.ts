@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['api/test/**/*.test.ts', 'sdk/test/**/*.test.ts', 'cli/test/**/*.test.ts'],
+    include: ['api/test/**/*.test.ts', 'sdk/test/**/*.test.ts', 'cli/test/**/*.test.ts', 'deploy/test/**/*.test.ts'],
     globalSetup: ['test/harness/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

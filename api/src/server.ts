@@ -3,6 +3,7 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { Gauge } from 'prom-client';
 import { buildApp } from './app.js';
 import { loadConfig, rolesOf, unsafeConfiguration } from './config.js';
 import { createPool, type Db } from './infra/db.js';
@@ -12,7 +13,7 @@ import { migrateUp } from './infra/migrate.js';
 import { connectSharedState, type SharedState } from './infra/shared-state.js';
 import { developmentJwtSecret, prepareDatabase } from './startup.js';
 import { createAuthService } from './modules/auth/service.js';
-import { startRealtimeServer, type RealtimeServer } from './realtime/server.js';
+import { startRealtimeServer, uwsChoice, type RealtimeServer } from './realtime/server.js';
 import { forwardRealtimeUpgrades } from './realtime/upgrade-forwarder.js';
 
 let config: ReturnType<typeof loadConfig>;
@@ -159,12 +160,26 @@ try {
       throw err;
     }
     if (roles.has('http')) forwardRealtimeUpgrades(app.server, realtime);
-    if (realtime.transport === 'native') {
-      log.info({ transport: realtime.transport, port: realtime.port }, 'realtime channel on uWebSockets.js (native build)');
+    const channel = realtime;
+    new Gauge({
+      name: 'tiketi_realtime_connections',
+      help: 'Open realtime sockets of this process (upgrades being authenticated included)',
+      registers: [app.metrics],
+      collect() {
+        this.set(channel.connections);
+      },
+    });
+    // Which uWebSockets.js build runs, and whether it is the one this Node and C library should run.
+    const { loaded, expected, reason, version, error } = uwsChoice;
+    const where = { transport: realtime.transport, build: loaded, expected, version, port: realtime.port };
+    if (loaded !== expected) {
+      log.error({ ...where, reason, error }, `realtime channel NOT on the expected uWebSockets.js build (${expected}): running ${loaded}`);
+    } else if (realtime.transport === 'native') {
+      log.info(where, `realtime channel on uWebSockets.js ${version} (native build, ${loaded})`);
     } else {
       log.warn(
-        { transport: realtime.transport, port: realtime.port },
-        'realtime channel on uWebSockets.js (ws shim fallback: no native build for this Node version, or UWS_USE_FALLBACK set): slower and less tested',
+        { ...where, reason },
+        'realtime channel on uWebSockets.js fallback, the ws shim (no native build for this Node and C library, or UWS_USE_FALLBACK set): slower',
       );
     }
   }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createEmptyDatabase } from '../../test/harness/app.js';
 import { freePort } from '../../test/harness/ports.js';
 import { startServerProcess } from '../../test/harness/server-process.js';
+import { currentRuntime, expectedBuild } from '../src/realtime/uws.js';
 import { DEV_ADMIN } from '../src/startup.js';
 
 const ADMIN = { TIKETI_ADMIN_EMAIL: 'ops@tiketi.dev', TIKETI_ADMIN_PASSWORD: 'ops-password-1' };
@@ -39,7 +40,10 @@ describe('npm start (api/src/server.ts)', () => {
       const log = server.lines.join('\n');
       expect(log).toContain('starting embedded PostgreSQL');
       expect(log).toContain('single-instance mode');
-      expect(log).toContain('(native build)');
+      // The uWebSockets.js build this Node and C library should run, named in the log.
+      const expected = expectedBuild(currentRuntime()).build;
+      expect(log).toContain(expected === 'shim' ? 'the ws shim' : `(native build, ${expected})`);
+      expect(log).not.toContain('NOT on the expected uWebSockets.js build');
       const ready = await fetch(`${server.baseUrl}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ checks: { postgres: { status: 'ok' }, redis: { kind: 'memory' } } });

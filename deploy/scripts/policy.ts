@@ -1,7 +1,10 @@
 // Checks built manifests against what TIKETI itself expects, beyond what the Kubernetes schemas
 // can say: configuration keys the API knows, drains that fit the grace period, probes, limits,
 // and the realtime route going to the realtime listener. Usage: tsx deploy/scripts/policy.ts <built.yaml>...
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
 import { ConfigSchema } from '../../api/src/config.js';
 
@@ -95,7 +98,11 @@ for (const file of process.argv.slice(2)) {
     const service = byKind('Service').find((s) => s.metadata.name === realtime.backend.service.name);
     const port = service?.spec?.ports?.find((p) => p.name === realtime.backend.service.port.name);
     const target = workloads
-      .filter((w) => Object.entries(service?.spec?.selector ?? {}).every(([k, v]) => w.spec!.template!.metadata?.labels?.[k] === v))
+      .filter((w) =>
+        Object.entries((service?.spec?.selector ?? {}) as Record<string, string>).every(
+          ([k, v]) => w.spec!.template!.metadata?.labels?.[k] === v,
+        ),
+      )
       .flatMap((w) => w.spec!.template!.spec.containers.flatMap((c) => c.ports ?? []))
       .find((p) => p.name === port?.targetPort || p.containerPort === port?.targetPort);
     if (target?.containerPort !== 3001)
@@ -112,6 +119,56 @@ for (const file of process.argv.slice(2)) {
   }
   console.log(`policy: ${file}: ${resources.length} resources checked`);
 }
+
+// The Grafana dashboard queries only metrics TIKETI exposes: those api/src defines (prom-client
+// constructors, and the queue's gauge helper) and prom-client's default process metrics. A renamed
+// metric otherwise leaves a panel silently empty.
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const defined = new Map<string, string>();
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
+for (const file of sources(path.join(root, 'api/src'))) {
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name:\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'/g))
+    defined.set(m[2]!, m[1]!);
+  for (const m of text.matchAll(/\b\w*[gG]auge\(\s*'([a-zA-Z_:][a-zA-Z0-9_:]*)'/g)) defined.set(m[1]!, 'Gauge');
+}
+const defaults = new Registry();
+collectDefaultMetrics({ register: defaults });
+for (const metric of await defaults.getMetricsAsJSON())
+  defined.set(metric.name, String(metric.type) === 'histogram' ? 'Histogram' : 'Gauge');
+const series = new Set<string>();
+for (const [name, type] of defined) {
+  series.add(name);
+  if (type === 'Histogram' || type === 'Summary') for (const suffix of ['_bucket', '_sum', '_count']) series.add(name + suffix);
+}
+const dashboardFile = path.join(root, 'deploy/k8s/monitoring/tiketi-dashboard.json');
+interface Panel {
+  title?: string;
+  targets?: Array<{ expr?: string }>;
+  panels?: Panel[];
+}
+const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { panels?: Panel[] };
+const panels = (list: Panel[] = []): Panel[] => list.flatMap((p) => [p, ...panels(p.panels)]);
+let queried = 0;
+const before = failures.length;
+for (const panel of panels(dashboard.panels)) {
+  for (const { expr } of panel.targets ?? []) {
+    if (!expr) continue;
+    // Every selector names its metric and the $job filter: `metric{job=~"$job"...}`.
+    const selectors = [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!);
+    if (!selectors.length) fail(`${dashboardFile} "${panel.title}"`, `no metric selector in ${expr}`);
+    for (const name of selectors) {
+      queried++;
+      if (!series.has(name)) fail(`${dashboardFile} "${panel.title}"`, `queries ${name}, which TIKETI does not expose`);
+    }
+  }
+}
+if (queried === 0) fail(dashboardFile, 'queries no metric');
+else if (failures.length === before)
+  console.log(`policy: dashboard: ${queried} metric selectors, all exposed by TIKETI (${defined.size} metrics known)`);
 
 if (failures.length) {
   console.error(`policy: ${failures.length} problem(s)\n  ${failures.join('\n  ')}`);

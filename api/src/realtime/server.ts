@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { Config } from '../config.js';
 import type { Queryable } from '../infra/db.js';
@@ -15,20 +14,21 @@ import {
   type SocketData,
 } from './channel.js';
 import { realtimeLimits, type RealtimeLimits } from './limits.js';
+import { loadUws, type UwsChoice } from './uws.js';
 import { startWsTransport } from './ws-transport.js';
 
-// uWebSockets.js is CommonJS with a native addon; the unofficial build falls back to a `ws` shim
-// when no binary matches this Node ABI (Node 22+) or UWS_USE_FALLBACK is set, so we say which one runs.
-const require = createRequire(import.meta.url);
-const uws = require('uWebSockets.js') as typeof import('uWebSockets.js');
+// uWebSockets.js is CommonJS with a native addon: uws.ts picks the build for this Node and C library
+// (current, legacy, or none), so we say which one runs.
+export const uwsChoice: UwsChoice = loadUws();
+const uws = uwsChoice.uws;
 
 /**
- * `native` when the uWS C++ addon loaded; `shim` when the package fell back to its ws emulation. That
- * emulation lacks custom upgrades, topics and publish (it throws "not implemented"), so on `shim`
- * the channel runs on the `ws` package directly instead (ws-transport.ts): same protocol and bounds,
- * more memory and CPU per socket.
+ * `native` when a uWS C++ addon loaded; `shim` when none has a binary for this Node and C library (or
+ * UWS_USE_FALLBACK is set). The packages' own JavaScript emulation lacks custom upgrades, topics and
+ * publish, so on `shim` the channel runs on the `ws` package directly (ws-transport.ts): same protocol
+ * and bounds, more memory and CPU per socket.
  */
-export const realtimeTransport: 'native' | 'shim' = /\[native code\]/.test(Function.prototype.toString.call(uws.App)) ? 'native' : 'shim';
+export const realtimeTransport: 'native' | 'shim' = uwsChoice.loaded === 'shim' ? 'shim' : 'native';
 
 export interface RealtimeServer {
   port: number;
@@ -65,11 +65,12 @@ export async function startRealtimeServer(opts: RealtimeServerOptions): Promise<
   const limits = { ...realtimeLimits(opts.config), ...opts.limits };
   const forwardSecret = randomBytes(18).toString('base64url');
   const channel = createChannel({ shared: opts.shared, db: opts.db, verifyToken: opts.verifyToken, limits, forwardSecret });
-  const transport = opts.transport ?? realtimeTransport;
-  const server =
-    transport === 'native'
-      ? await startNative(opts, channel, limits)
-      : await startWsTransport({ host: opts.host, port: opts.port, channel, limits });
+  // No native build loaded: the `ws` transport, whatever was asked.
+  const native = opts.transport !== 'shim' ? uws : undefined;
+  const transport = native ? 'native' : 'shim';
+  const server = native
+    ? await startNative(native, opts, channel, limits)
+    : await startWsTransport({ host: opts.host, port: opts.port, channel, limits });
 
   await opts.shared.subscribe(REALTIME_CHANNEL, (raw) => {
     const envelope = JSON.parse(raw) as RealtimeEnvelope;
@@ -88,7 +89,7 @@ export async function startRealtimeServer(opts: RealtimeServerOptions): Promise<
   };
 }
 
-async function startNative(opts: RealtimeServerOptions, channel: Channel, limits: RealtimeLimits) {
+async function startNative(uws: NonNullable<UwsChoice['uws']>, opts: RealtimeServerOptions, channel: Channel, limits: RealtimeLimits) {
   const app: TemplatedApp = uws.App();
   // Open sockets, so close() can end each with 1001 (going away) on shutdown.
   const sockets = new Set<WebSocket<SocketData>>();
