@@ -30,6 +30,9 @@ import { createQueue, queueRoutes } from './modules/queue/index.js';
 import { createRealtimePublisher } from './realtime/bus.js';
 import { realtimeTicketRoutes } from './modules/realtime-tickets/routes.js';
 import { createRealtimeTicketService } from './modules/realtime-tickets/service.js';
+import { createStatsRefresher } from './modules/stats/refresher.js';
+import { statsRoutes } from './modules/stats/routes.js';
+import { createStatsService } from './modules/stats/service.js';
 import { jsonBodies, validatorCompilers } from './validation.js';
 import { addBodyProblems } from './schemas.js';
 
@@ -153,10 +156,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Background work runs only in processes with its role (TIKETI_ROLES).
   const roles = rolesOf(config);
   const sweeper = createSweeper(inventoryService, config.SWEEP_INTERVAL_MS, (err) => app.log.error({ err }, 'inventory sweep failed'));
-  // Payment reconciliation is background work of the sweeper role too.
+  // Event cancellations continue in the background (refunds one by one through the provider).
+  const cancellations = createSweeper({ sweepOnce: () => inventoryService.continueCancellations() }, 5000, (err) =>
+    app.log.error({ err }, 'event cancellation pass failed'),
+  );
+  const statsService = createStatsService({
+    db,
+    timeZone: config.STATS_TIME_ZONE,
+    registry: app.metrics,
+    queueLines: () => queue.service.lineStats(),
+  });
+  const statsRefresher = createStatsRefresher(
+    statsService,
+    { intervalMs: config.STATS_REFRESH_INTERVAL_MS, dailyDays: config.STATS_DAILY_CACHE_DAYS },
+    (err) => app.log.error({ err }, 'stats cache refresh failed'),
+  );
+  // Payment reconciliation and the stats caches are background work of the sweeper role too.
   for (const [role, worker] of [
     ['sweeper', sweeper],
     ['sweeper', payments],
+    ['sweeper', statsRefresher],
+    ['sweeper', cancellations],
     ['admitter', queue.admitter],
   ] as const) {
     if (!roles.has(role)) continue;
@@ -179,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       await v1.register(paymentsRoutes, { service: payments.service });
       await v1.register(queueRoutes, { service: queue.service });
+      await v1.register(statsRoutes, { service: statsService });
     },
     { prefix: '/v1' },
   );

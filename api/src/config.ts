@@ -149,6 +149,12 @@ export const ConfigSchema = Type.Object({
   PAYMENT_RECONCILE_INTERVAL_MS: Type.Integer({ default: 15_000, minimum: 100 }),
   /** A confirm claimed longer ago than this, in milliseconds, is settled from the provider's record. */
   PAYMENT_RECONCILE_AFTER_MS: Type.Integer({ default: 30_000, minimum: 0 }),
+  /** IANA time zone the statistics cut days in unless a request names one (`timeZone`); also the daily cache's zone. */
+  STATS_TIME_ZONE: Type.String({ default: 'Asia/Seoul', minLength: 1, maxLength: 64 }),
+  /** How often the stats job (sweeper role) refreshes the event and daily statistics caches, in milliseconds. */
+  STATS_REFRESH_INTERVAL_MS: Type.Integer({ default: 60_000, minimum: 1000 }),
+  /** How many finished days back the stats job keeps in the daily cache. */
+  STATS_DAILY_CACHE_DAYS: Type.Integer({ default: 400, minimum: 1, maximum: 731 }),
   /** TEST ONLY, refused in production: `exit-after-provider-confirm` kills the process between the provider's confirm and our commit. */
   TIKETI_FAULT: Type.Optional(Type.Literal('exit-after-provider-confirm')),
 });
@@ -206,6 +212,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false });
     if (config.TIKETI_FAULT && config.NODE_ENV === 'production')
       throw new Error('TIKETI_FAULT is for tests only and refused in production');
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: config.STATS_TIME_ZONE });
+    } catch {
+      throw new Error(`STATS_TIME_ZONE ${config.STATS_TIME_ZONE} is not an IANA time zone (such as Asia/Seoul)`);
+    }
     return config;
   } catch (err) {
     throw new Error(`Invalid configuration: ${(err as Error).message}`);

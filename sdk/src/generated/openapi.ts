@@ -349,7 +349,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a ticket type (with its seats); refused once anything of it was held or sold */
+        delete: operations["deleteTicketType"];
         options?: never;
         head?: never;
         /**
@@ -391,10 +392,15 @@ export interface paths {
         get: operations["getSeatLayout"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a seat layout; refused once an event uses it */
+        delete: operations["deleteSeatLayout"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a seat layout; refused once an event uses it
+         * @description `sections`, when given, replaces all sections. Events made from a layout keep their seats, so a used layout is frozen.
+         */
+        patch: operations["updateSeatLayout"];
         trace?: never;
     };
     "/v1/news": {
@@ -513,15 +519,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of your holds */
+        /** One of your holds (any hold for admins) */
         get: operations["getHold"];
         put?: never;
         post?: never;
         /**
-         * Release a hold early: its seats and quantities are free again at once
-         * @description Also ends your waiting-room admission for the event (while its queue is on), so the next in line gets in: hold new seats before releasing old ones.
+         * Release a hold early (yours, or any for admins): its seats and quantities are free again at once
+         * @description Also ends the holder's waiting-room admission for the event (while its queue is on), so the next in line gets in: hold new seats before releasing old ones.
          */
         delete: operations["releaseHold"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All holds, newest first (admin): find a stuck hold, then release it with DELETE /v1/holds/{holdId} */
+        get: operations["listHolds"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -542,6 +565,63 @@ export interface paths {
          * @description The reservation waits 900 s by default (RESERVATION_TTL_SECONDS) for payment, then expires and releases its seats.
          */
         post: operations["createReservation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reservations/complimentary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue complimentary tickets to a user: a confirmed reservation at price 0, without a payment (admin)
+         * @description Seats are taken only if free (available, or held by an expired hold), all or none, under the same lock as holds: a seat is never in two live reservations. Not counted against MAX_TICKETS_PER_USER. Refused for a cancelled or ended event (EVENT_NOT_ON_SALE). Rules beyond the schema: 400 VALIDATION_FAILED without exactly one of seatIds or items, or with a ticket type twice or a seated type in items; 400 SEAT_NOT_FOUND for a seat of another event.
+         */
+        post: operations["createComplimentaryReservation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{eventId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an event: its holds are released, pending reservations end, confirmed ones are refunded in full (admin)
+         * @description The event becomes `cancelled` at once (no more holds or sales). The work then runs in the background (sweeper role) and this answers with the progress after a first pass of at most a few seconds; poll GET /v1/events/{eventId}/cancellation until `status` is not `in_progress`. A refund the provider refuses or cannot make leaves that reservation confirmed and paid, and lists it under `refundFailures` (the failure is also kept on the payment); nothing is lost, and calling this again retries those refunds. Calling it again is always safe. 409 INVALID_STATUS_TRANSITION for an ended event.
+         */
+        post: operations["cancelEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{eventId}/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress of an event's cancellation (admin) */
+        get: operations["getEventCancellation"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -829,6 +909,283 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboard totals: events, users, reservations, sales
+         * @description Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One row per day: reservations, tickets, revenue, refunds, sign-ups
+         * @description Finished days come from the stats job’s daily cache when it has them (each row says its source); today is always live. Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsDaily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per event: reservations, tickets sold, capacity, revenue, conversion
+         * @description Without `from` and `to` the all-time figures come from the stats job’s event cache (refreshed every STATS_REFRESH_INTERVAL_MS); with a range they are computed live for sales in it. Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/events/{eventId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One event: sales by ticket type, holds, conversion and a daily series
+         * @description Money in the event's own currency. Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments by method and by status
+         * @description Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue by day, week or month, and the top events
+         * @description Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsRevenue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users: totals, sign-ups, buyers and repeat buyers
+         * @description Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/hourly-traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Activity by hour of day: holds, reservations, payments, sign-ups
+         * @description Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsHourlyTraffic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/conversion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The purchase funnel: holds → reservations → confirmed, overall and per event
+         * @description Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsConversion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/cancellations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cancellations, expiries and refunds, with the most common reasons
+         * @description Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsCancellations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Now: live holds, pending reservations, waiting-room lines and sales of the last minutes */
+        get: operations["statsRealtime"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/seat-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which sections and price categories sell: capacity, sold, held, sell-through
+         * @description capacity, sold and held are now; soldInRange counts tickets of reservations confirmed in the range. Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsSeatPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/user-behavior": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How people buy: tickets per order, order value, time to reserve and to pay, lead time, repeat purchases
+         * @description Days are cut in `timeZone` (default STATS_TIME_ZONE, Asia/Seoul); `from` and `to` are inclusive and at most 731 days apart. 400 VALIDATION_FAILED for an unknown time zone or `from` after `to`.
+         */
+        get: operations["statsUserBehavior"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Request counts, errors and latency per route, from this instance's own metrics
+         * @description Read from the same registry that serves /metrics, since this process started. Behind a load balancer each instance answers for itself; sum http_requests_total across instances from /metrics for the whole platform.
+         */
+        get: operations["statsPerformance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -845,7 +1202,7 @@ export interface components {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "MALFORMED_URL" | "MALFORMED_REQUEST" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "CONFLICT" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "INVALID_API_KEY" | "INVALID_CREDENTIALS" | "INVALID_REFRESH_TOKEN" | "GOOGLE_LOGIN_DISABLED" | "INVALID_GOOGLE_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_IDEMPOTENCY_KEY" | "EVENT_NOT_FOUND" | "EVENT_HAS_SALES" | "INVALID_STATUS_TRANSITION" | "LAYOUT_NOT_FOUND" | "INVALID_LAYOUT" | "LAYOUT_NAME_TAKEN" | "TICKET_TYPE_NOT_FOUND" | "TICKET_TYPE_IN_USE" | "TICKET_TYPE_EXISTS" | "NEWS_NOT_FOUND" | "KEYWORD_MAPPING_NOT_FOUND" | "KEYWORD_MAPPING_EXISTS" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "LAST_ADMIN" | "EVENT_NOT_ON_SALE" | "SEAT_NOT_FOUND" | "SEAT_UNAVAILABLE" | "SOLD_OUT" | "TICKET_LIMIT_EXCEEDED" | "HOLD_LIMIT_EXCEEDED" | "HOLD_NOT_FOUND" | "HOLD_EXPIRED" | "HOLD_ALREADY_USED" | "RESERVATION_NOT_FOUND" | "RESERVATION_NOT_CANCELLABLE" | "RESERVATION_EXPIRED" | "QUEUE_ADMISSION_REQUIRED" | "QUEUE_NOT_ENABLED" | "QUEUE_NOT_JOINED" | "AMOUNT_MISMATCH" | "INVALID_REALTIME_TICKET" | "REALTIME_CAPACITY_REACHED" | "UNKNOWN_TOPIC" | "UNKNOWN_OP" | "MALFORMED_MESSAGE" | "TOO_MANY_TOPICS" | "PAYMENT_NOT_FOUND" | "RESERVATION_NOT_PAYABLE" | "PAYMENT_IN_PROGRESS" | "PAYMENT_NOT_CONFIRMABLE" | "PAYMENT_DECLINED" | "PAYMENT_NOT_REFUNDABLE" | "REFUND_WINDOW_CLOSED" | "INVALID_REFUND_AMOUNT" | "REFUND_REJECTED" | "PAYMENT_PROVIDER_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "MALFORMED_URL" | "MALFORMED_REQUEST" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "CONFLICT" | "AUTHENTICATION_REQUIRED" | "INVALID_TOKEN" | "INVALID_API_KEY" | "INVALID_CREDENTIALS" | "INVALID_REFRESH_TOKEN" | "GOOGLE_LOGIN_DISABLED" | "INVALID_GOOGLE_TOKEN" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "RATE_LIMITED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_IDEMPOTENCY_KEY" | "EVENT_NOT_FOUND" | "EVENT_HAS_SALES" | "INVALID_STATUS_TRANSITION" | "LAYOUT_NOT_FOUND" | "INVALID_LAYOUT" | "LAYOUT_NAME_TAKEN" | "LAYOUT_IN_USE" | "TICKET_TYPE_NOT_FOUND" | "TICKET_TYPE_IN_USE" | "TICKET_TYPE_EXISTS" | "NEWS_NOT_FOUND" | "KEYWORD_MAPPING_NOT_FOUND" | "KEYWORD_MAPPING_EXISTS" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "LAST_ADMIN" | "EVENT_NOT_ON_SALE" | "SEAT_NOT_FOUND" | "SEAT_UNAVAILABLE" | "SOLD_OUT" | "TICKET_LIMIT_EXCEEDED" | "HOLD_LIMIT_EXCEEDED" | "HOLD_NOT_FOUND" | "HOLD_EXPIRED" | "HOLD_ALREADY_USED" | "RESERVATION_NOT_FOUND" | "RESERVATION_NOT_CANCELLABLE" | "RESERVATION_EXPIRED" | "CANCELLATION_NOT_FOUND" | "QUEUE_ADMISSION_REQUIRED" | "QUEUE_NOT_ENABLED" | "QUEUE_NOT_JOINED" | "AMOUNT_MISMATCH" | "INVALID_REALTIME_TICKET" | "REALTIME_CAPACITY_REACHED" | "UNKNOWN_TOPIC" | "UNKNOWN_OP" | "MALFORMED_MESSAGE" | "TOO_MANY_TOPICS" | "PAYMENT_NOT_FOUND" | "RESERVATION_NOT_PAYABLE" | "PAYMENT_IN_PROGRESS" | "PAYMENT_NOT_CONFIRMABLE" | "PAYMENT_DECLINED" | "PAYMENT_NOT_REFUNDABLE" | "REFUND_WINDOW_CLOSED" | "INVALID_REFUND_AMOUNT" | "REFUND_REJECTED" | "PAYMENT_PROVIDER_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             requestId?: string;
             errors?: {
                 path: string;
@@ -1104,6 +1461,11 @@ export interface components {
             id: string;
             /** Format: uuid */
             eventId: string;
+            /**
+             * Format: uuid
+             * @description Who holds it
+             */
+            userId: string;
             status: "active" | "converted" | "released" | "expired";
             seats: components["schemas"]["HeldSeat"][];
             /** @description General-admission quantities */
@@ -1137,10 +1499,16 @@ export interface components {
             number: string;
             /** Format: uuid */
             eventId: string;
+            eventTitle: string;
             /** Format: uuid */
             userId: string;
+            /** @description The buyer's account email */
+            buyerEmail: string;
             holdId: string | null;
             status: "pending" | "confirmed" | "cancelled" | "expired";
+            /** @description Issued by an admin at price 0, without a payment */
+            complimentary: boolean;
+            note: string | null;
             items: components["schemas"]["ReservationItem"][];
             /** @description Amount in the currency's minor unit */
             totalAmount: number;
@@ -1155,6 +1523,39 @@ export interface components {
             endedAt: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        /** EventCancellation */
+        EventCancellation: {
+            /** Format: uuid */
+            eventId: string;
+            /** @description in_progress: reservations are being ended and refunded; done: none is left; needs_attention: only reservations whose refund failed are left (POST cancel again to retry them) */
+            status: "in_progress" | "done" | "needs_attention";
+            reason: string;
+            /** Format: date-time */
+            requestedAt: string;
+            finishedAt: string | null;
+            /** @description The event's reservations by status now: progress is (cancelled + expired) / total */
+            reservations: {
+                total: number;
+                /** @description Still to end */
+                pending: number;
+                /** @description Still to refund (failures included) */
+                confirmed: number;
+                cancelled: number;
+                expired: number;
+                /** @description Of the cancelled, those that were paid and are refunded */
+                refunded: number;
+            };
+            /** @description Refunds the provider refused or could not make; those reservations stay confirmed and nothing is lost */
+            refundFailures: {
+                /** Format: uuid */
+                reservationId: string;
+                orderId: string;
+                code: string;
+                message: string;
+                /** Format: date-time */
+                failedAt: string;
+            }[];
         };
         /** RealtimeTicket */
         RealtimeTicket: {
@@ -3176,6 +3577,89 @@ export interface operations {
             };
         };
     };
+    deleteTicketType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketTypeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code TICKET_TYPE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code TICKET_TYPE_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     updateTicketType: {
         parameters: {
             query?: never;
@@ -3495,6 +3979,218 @@ export interface operations {
             };
             /** @description Problem with code LAYOUT_NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSeatLayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                layoutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code LAYOUT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code LAYOUT_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateSeatLayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                layoutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    sections?: {
+                        /** @description Section name, unique in the layout (VIP, R, Floor-A ...) */
+                        name: string;
+                        /** @description Price category the seats belong to; sections may share one if their prices agree */
+                        ticketType: string;
+                        /** @description Price of every seat in the section, in the event currency */
+                        price: number;
+                        /** @description Number of rows, labelled A, B, … Z, AA …; with seatsPerRow */
+                        rows?: number;
+                        /** @description Seats in each row; with rows */
+                        seatsPerRow?: number;
+                        /** @description Explicit rows with their own labels and seat counts; instead of rows + seatsPerRow */
+                        rowList?: {
+                            /** @description Row label printed on the ticket, such as A or 12 */
+                            label: string;
+                            /** @description Seats in this row, numbered from 1 */
+                            seats: number;
+                        }[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatLayout"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED, INVALID_LAYOUT, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code LAYOUT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code LAYOUT_NAME_TAKEN, LAYOUT_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4486,6 +5182,83 @@ export interface operations {
             };
         };
     };
+    listHolds: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description From the previous page's nextCursor */
+                cursor?: string;
+                eventId?: string;
+                userId?: string;
+                /** @description active: unexpired now; expired includes active holds past their time that the sweeper has not ended yet */
+                status?: "active" | "converted" | "released" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Hold"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listReservations: {
         parameters: {
             query?: {
@@ -4496,6 +5269,8 @@ export interface operations {
                 status?: "pending" | "confirmed" | "cancelled" | "expired";
                 eventId?: string;
                 userId?: string;
+                /** @description The buyer's account email, exactly (case-insensitive) */
+                email?: string;
             };
             header?: never;
             path?: never;
@@ -4652,6 +5427,334 @@ export interface operations {
             };
             /** @description Problem with code IDEMPOTENCY_KEY_REUSED */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createComplimentaryReservation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Exactly one of seatIds or items */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    eventId: string;
+                    /**
+                     * Format: uuid
+                     * @description Who gets the tickets
+                     */
+                    userId: string;
+                    /** @description Seats, all or none */
+                    seatIds?: string[];
+                    /** @description General-admission quantities, all or none (one entry per ticket type) */
+                    items?: {
+                        /** Format: uuid */
+                        ticketTypeId: string;
+                        quantity: number;
+                    }[];
+                    /** @description Why (kept on the reservation) */
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reservation"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED, SEAT_NOT_FOUND, INVALID_IDEMPOTENCY_KEY, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code EVENT_NOT_FOUND, USER_NOT_FOUND, TICKET_TYPE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code EVENT_NOT_ON_SALE, SEAT_UNAVAILABLE, SOLD_OUT, IDEMPOTENCY_KEY_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Told to buyers with their refund */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventCancellation"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED, INVALID_IDEMPOTENCY_KEY, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INVALID_STATUS_TRANSITION, IDEMPOTENCY_KEY_IN_USE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEventCancellation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventCancellation"];
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code CANCELLATION_NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6231,6 +7334,1774 @@ export interface operations {
             };
             /** @description Problem with code SERVICE_UNAVAILABLE */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsOverview: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        currency: string;
+                        events: {
+                            total: number;
+                            upcoming: number;
+                            onSale: number;
+                            soldOut: number;
+                            ended: number;
+                            cancelled: number;
+                        };
+                        users: {
+                            total: number;
+                            admins: number;
+                            newInRange: number;
+                        };
+                        /** @description Reservations created in the range, by their status now */
+                        reservations: {
+                            created: number;
+                            pending: number;
+                            confirmed: number;
+                            cancelled: number;
+                            expired: number;
+                            complimentary: number;
+                        };
+                        /** @description Tickets of reservations confirmed in the range */
+                        ticketsSold: number;
+                        payments: {
+                            approved: number;
+                            refunds: number;
+                        };
+                        /** @description gross: payments approved in the range; refunded: refunds made in the range; net = gross - refunded */
+                        revenue: {
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            gross: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            refunded: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            net: number;
+                        };
+                        averageOrderValue: number | null;
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsDaily: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        currency: string;
+                        days: {
+                            /**
+                             * Format: date
+                             * @description A day in the view’s time zone
+                             */
+                            date: string;
+                            reservationsCreated: number;
+                            reservationsConfirmed: number;
+                            reservationsCancelled: number;
+                            reservationsExpired: number;
+                            ticketsSold: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            revenue: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            refunded: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            netRevenue: number;
+                            newUsers: number;
+                            source: "live" | "cache";
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsEvents: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+                status?: "upcoming" | "on_sale" | "sold_out" | "ended" | "cancelled";
+                /** @description Most events, by revenue then tickets */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        from: string | null;
+                        to: string | null;
+                        rangeStart: string | null;
+                        rangeEnd: string | null;
+                        currency: string;
+                        events: {
+                            /** Format: uuid */
+                            eventId: string;
+                            title: string;
+                            status: string;
+                            /** Format: date-time */
+                            eventDate: string;
+                            currency: string;
+                            reservations: {
+                                created: number;
+                                pending: number;
+                                confirmed: number;
+                                cancelled: number;
+                                expired: number;
+                            };
+                            /** @description Tickets of reservations confirmed in the range (all time without one) */
+                            ticketsSold: number;
+                            /** @description Tickets in confirmed reservations now */
+                            soldNow: number;
+                            /** @description Seats plus general-admission quantities */
+                            capacity: number;
+                            sellThrough: number | null;
+                            /** @description gross: payments approved in the range; refunded: refunds made in the range; net = gross - refunded */
+                            revenue: {
+                                /** @description Amount in the currency's minor unit (KRW: whole won) */
+                                gross: number;
+                                /** @description Amount in the currency's minor unit (KRW: whole won) */
+                                refunded: number;
+                                /** @description Amount in the currency's minor unit (KRW: whole won) */
+                                net: number;
+                            };
+                            conversionRate: number | null;
+                            source: "live" | "cache";
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsEvent: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+            };
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        /** Format: uuid */
+                        eventId: string;
+                        title: string;
+                        status: string;
+                        /** Format: date-time */
+                        eventDate: string;
+                        currency: string;
+                        reservations: {
+                            created: number;
+                            pending: number;
+                            confirmed: number;
+                            cancelled: number;
+                            expired: number;
+                        };
+                        /** @description Tickets of reservations confirmed in the range */
+                        ticketsSold: number;
+                        /** @description Tickets in confirmed reservations now */
+                        soldNow: number;
+                        capacity: number;
+                        sellThrough: number | null;
+                        /** @description gross: payments approved in the range; refunded: refunds made in the range; net = gross - refunded */
+                        revenue: {
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            gross: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            refunded: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            net: number;
+                        };
+                        holds: {
+                            created: number;
+                            converted: number;
+                            active: number;
+                        };
+                        conversionRate: number | null;
+                        /** @description Now, whatever the range */
+                        ticketTypes: {
+                            /** Format: uuid */
+                            ticketTypeId: string;
+                            name: string;
+                            kind: string;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            price: number;
+                            capacity: number;
+                            sold: number;
+                            held: number;
+                            available: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            revenue: number;
+                        }[];
+                        days: {
+                            /**
+                             * Format: date
+                             * @description A day in the view’s time zone
+                             */
+                            date: string;
+                            reservationsConfirmed: number;
+                            ticketsSold: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            revenue: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsPayments: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        currency: string;
+                        methods: {
+                            /** @description As the provider names it (카드, 간편결제, …); `unknown` when it did not say */
+                            method: string;
+                            payments: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            amount: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            refunded: number;
+                            share: number | null;
+                            averageAmount: number | null;
+                        }[];
+                        /** @description Payments created in the range, by their status now */
+                        statuses: {
+                            status: string;
+                            payments: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsRevenue: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+                /** @description Period of each row: day, ISO week (from Monday) or calendar month; default day */
+                groupBy?: "day" | "week" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        currency: string;
+                        groupBy: "day" | "week" | "month";
+                        /** @description gross: payments approved in the range; refunded: refunds made in the range; net = gross - refunded */
+                        totals: {
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            gross: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            refunded: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            net: number;
+                        };
+                        periods: {
+                            /**
+                             * Format: date
+                             * @description A day in the view’s time zone
+                             */
+                            period: string;
+                            payments: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            gross: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            refunded: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            net: number;
+                        }[];
+                        /** @description Ten events with the highest net revenue in the range */
+                        topEvents: {
+                            /** Format: uuid */
+                            eventId: string;
+                            title: string;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            gross: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            refunded: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            net: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsUsers: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        total: number;
+                        byRole: {
+                            user: number;
+                            admin: number;
+                        };
+                        newInRange: number;
+                        /** @description Users with a reservation confirmed in the range */
+                        buyers: number;
+                        /** @description Of those, users with two or more */
+                        repeatBuyers: number;
+                        signups: {
+                            /**
+                             * Format: date
+                             * @description A day in the view’s time zone
+                             */
+                            date: string;
+                            users: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsHourlyTraffic: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        hours: {
+                            /** @description Hour of day in the time zone */
+                            hour: number;
+                            holds: number;
+                            reservations: number;
+                            payments: number;
+                            signups: number;
+                        }[];
+                        peakHour: number | null;
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsConversion: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        currency: string;
+                        /** @description Holds created in the range */
+                        holds: number;
+                        /** @description Of those, holds that became a reservation */
+                        reservations: number;
+                        /** @description Of those, reservations now confirmed */
+                        confirmed: number;
+                        holdToReservation: number | null;
+                        reservationToConfirmed: number | null;
+                        holdToConfirmed: number | null;
+                        events: {
+                            /** Format: uuid */
+                            eventId: string;
+                            title: string;
+                            /** @description Holds created in the range */
+                            holds: number;
+                            /** @description Of those, holds that became a reservation */
+                            reservations: number;
+                            /** @description Of those, reservations now confirmed */
+                            confirmed: number;
+                            holdToReservation: number | null;
+                            reservationToConfirmed: number | null;
+                            holdToConfirmed: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsCancellations: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        currency: string;
+                        /** @description Reservations cancelled in the range */
+                        cancelled: number;
+                        cancelledAfterPayment: number;
+                        /** @description Pending reservations that ran out of time in the range */
+                        expired: number;
+                        confirmedInRange: number;
+                        cancellationRate: number | null;
+                        refunds: {
+                            payments: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            amount: number;
+                            full: number;
+                            partial: number;
+                            failed: number;
+                        };
+                        /** @description Ten most common reasons */
+                        reasons: {
+                            reason: string;
+                            reservations: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsRealtime: {
+        parameters: {
+            query?: {
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+                /** @description Sales of the last this many minutes */
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        currency: string;
+                        minutes: number;
+                        holds: {
+                            active: number;
+                            seats: number;
+                            generalAdmission: number;
+                        };
+                        pendingReservations: number;
+                        queues: {
+                            /** Format: uuid */
+                            eventId: string;
+                            waiting: number;
+                            active: number;
+                        }[] | null;
+                        recent: {
+                            /** Format: date-time */
+                            since: string;
+                            reservationsConfirmed: number;
+                            ticketsSold: number;
+                            /** @description Amount in the currency's minor unit (KRW: whole won) */
+                            revenue: number;
+                            holds: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsSeatPreferences: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+                eventId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        currency: string;
+                        eventId: string | null;
+                        sections: {
+                            section: string;
+                            capacity: number;
+                            sold: number;
+                            held: number;
+                            sellThrough: number | null;
+                            averagePrice: number | null;
+                            soldInRange: number;
+                        }[];
+                        ticketTypes: {
+                            name: string;
+                            kind: string;
+                            capacity: number;
+                            sold: number;
+                            held: number;
+                            sellThrough: number | null;
+                            averagePrice: number | null;
+                            soldInRange: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsUserBehavior: {
+        parameters: {
+            query?: {
+                /** @description First day, inclusive, in `timeZone`; default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, inclusive, in `timeZone`; default: today */
+                to?: string;
+                /** @description IANA time zone the days are cut in; default STATS_TIME_ZONE (Asia/Seoul) */
+                timeZone?: string;
+                /** @description Only events sold in this currency count (money is never summed across currencies); default KRW */
+                currency?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        timeZone: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description A day in the view’s time zone
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description Start of `from` in the time zone, as UTC
+                         */
+                        rangeStart: string;
+                        /**
+                         * Format: date-time
+                         * @description End of `to` (exclusive), as UTC
+                         */
+                        rangeEnd: string;
+                        currency: string;
+                        orders: number;
+                        averageTicketsPerOrder: number | null;
+                        averageOrderValue: number | null;
+                        ticketsPerOrder: {
+                            /** @description 1, 2, 3 or 4+ */
+                            tickets: string;
+                            orders: number;
+                        }[];
+                        medianSecondsHoldToReservation: number | null;
+                        medianSecondsReservationToPayment: number | null;
+                        medianDaysBeforeEvent: number | null;
+                        repeatPurchaseRate: number | null;
+                        /** @description Reservations created in the range that expired unpaid */
+                        abandonedReservations: number;
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statsPerformance: {
+        parameters: {
+            query?: {
+                /** @description Most routes, busiest first */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When this answer was computed
+                         */
+                        generatedAt: string;
+                        /** @description live: computed now from the tables; cache: read from the stats job’s tables; mixed: both (see cachedAt) */
+                        source: "live" | "cache" | "mixed";
+                        cachedAt: string | null;
+                        /**
+                         * @description This API process's own counters since it started; other instances count their own (sum them from /metrics)
+                         * @enum {string}
+                         */
+                        scope: "instance";
+                        instance: {
+                            pid: number;
+                            hostname: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            uptimeSeconds: number;
+                        };
+                        totals: {
+                            requests: number;
+                            errors5xx: number;
+                            errors4xx: number;
+                        };
+                        routes: {
+                            method: string;
+                            route: string;
+                            requests: number;
+                            errors4xx: number;
+                            errors5xx: number;
+                            meanMs: number | null;
+                            p50Ms: number | null;
+                            p95Ms: number | null;
+                            p99Ms: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

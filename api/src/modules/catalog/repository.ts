@@ -455,6 +455,60 @@ export const catalogRepository = {
     return rows[0]!.n;
   },
 
+  // ---- admin deletes and layout updates ----
+
+  /** Takes the event's hold lane lock: no hold of the event runs until this transaction ends. */
+  async lockHoldLane(db: Queryable, eventId: string): Promise<void> {
+    await db.query('SELECT pg_advisory_xact_lock(ticket.hold_lane_key($1))', [eventId]);
+  },
+
+  /** What stops a ticket type from being deleted: live holds, reservations of any status, seats taken. */
+  async ticketTypeUsage(db: Queryable, id: string): Promise<{ held: number; reserved: number; taken_seats: number }> {
+    const { rows } = await db.query<{ held: number; reserved: number; taken_seats: number }>(
+      `SELECT (SELECT count(*) FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id
+                WHERE hi.ticket_type_id = $1 AND h.status = 'active' AND h.expires_at >= now())::int AS held,
+              (SELECT count(*) FROM ticket.reservation_items WHERE ticket_type_id = $1)::int AS reserved,
+              (SELECT count(*) FROM ticket.seats WHERE ticket_type_id = $1
+                AND (status IN ('reserved', 'sold') OR (status = 'held' AND hold_expires_at >= now())))::int AS taken_seats`,
+      [id],
+    );
+    return rows[0]!;
+  },
+
+  /** Deletes the type with its seats; the seat version moves so seat maps are fetched again. */
+  async deleteTicketType(db: Queryable, id: string, eventId: string): Promise<void> {
+    const { rowCount } = await db.query('DELETE FROM ticket.seats WHERE ticket_type_id = $1', [id]);
+    await db.query('DELETE FROM ticket.ticket_types WHERE id = $1', [id]);
+    if (rowCount) await db.query('UPDATE ticket.events SET seat_version = seat_version + 1 WHERE id = $1', [eventId]);
+  },
+
+  async lockSeatLayout(db: Queryable, id: string): Promise<SeatLayoutRow | undefined> {
+    const { rows } = await db.query<SeatLayoutRow>(`SELECT ${LAYOUT_COLUMNS} FROM ticket.seat_layouts WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0];
+  },
+
+  async countEventsUsingLayout(db: Queryable, id: string): Promise<number> {
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ticket.events WHERE seat_layout_id = $1', [id]);
+    return rows[0]!.n;
+  },
+
+  async updateSeatLayout(
+    db: Queryable,
+    id: string,
+    layout: { name: string; description: string | null; totalSeats: number; config: unknown },
+  ): Promise<SeatLayoutRow> {
+    const { rows } = await db.query<SeatLayoutRow>(
+      `UPDATE ticket.seat_layouts SET name = $2, description = $3, total_seats = $4, layout_config = $5
+       WHERE id = $1 RETURNING ${LAYOUT_COLUMNS}`,
+      [id, layout.name, layout.description, layout.totalSeats, JSON.stringify(layout.config)],
+    );
+    return rows[0]!;
+  },
+
+  async deleteSeatLayout(db: Queryable, id: string): Promise<void> {
+    await db.query('DELETE FROM ticket.seat_layouts WHERE id = $1', [id]);
+  },
+
   // ---- keyword mappings ----
 
   /** Mappings whose Korean or English side the query names (exactly, inside it, or with a typo). */

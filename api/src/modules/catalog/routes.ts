@@ -20,6 +20,7 @@ import {
   TicketType,
   UpdateEventBody,
   UpdateNewsBody,
+  UpdateSeatLayoutBody,
   UpdateTicketTypeBody,
 } from './schemas.js';
 import { LAYOUT_PAGES, MAPPING_PAGES, NEWS_PAGES } from './repository.js';
@@ -190,6 +191,25 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     async (request) => service.updateTicketType(request.params.ticketTypeId, request.body),
   );
 
+  app.delete(
+    '/ticket-types/:ticketTypeId',
+    {
+      onRequest: app.auth.admin,
+      schema: {
+        operationId: 'deleteTicketType',
+        tags: ['ticket-types'],
+        summary: 'Delete a ticket type (with its seats); refused once anything of it was held or sold',
+        security: admin,
+        params: StrictObject({ ticketTypeId: Uuid() }),
+        response: { 204: NoContent, ...problems(...ADMIN_PROBLEMS, 'TICKET_TYPE_NOT_FOUND', 'TICKET_TYPE_IN_USE') },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteTicketType(request.params.ticketTypeId);
+      return reply.status(204).send(null);
+    },
+  );
+
   // ---- seat layouts ----
 
   app.get(
@@ -247,6 +267,55 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
       },
     },
     async (request) => service.getSeatLayout(request.params.layoutId),
+  );
+
+  app.patch(
+    '/seat-layouts/:layoutId',
+    {
+      onRequest: app.auth.admin,
+      bodyLimit: LAYOUT_BODY_LIMIT,
+      // The body is (part of) the layout: schema errors answer INVALID_LAYOUT too, naming the bad part.
+      attachValidation: true,
+      schema: {
+        operationId: 'updateSeatLayout',
+        tags: ['seat-layouts'],
+        summary: 'Change a seat layout; refused once an event uses it',
+        description:
+          '`sections`, when given, replaces all sections. Events made from a layout keep their seats, so a used layout is frozen.',
+        security: admin,
+        params: StrictObject({ layoutId: Uuid() }),
+        body: UpdateSeatLayoutBody,
+        response: {
+          200: Type.Ref('SeatLayout'),
+          ...problems(...ADMIN_PROBLEMS, 'LAYOUT_NOT_FOUND', 'INVALID_LAYOUT', 'LAYOUT_NAME_TAKEN', 'LAYOUT_IN_USE'),
+        },
+      },
+    },
+    async (request) => {
+      const invalid = request.validationError as (Error & Pick<FastifyError, 'validation' | 'validationContext'>) | undefined;
+      if (invalid && invalid.validationContext !== 'body') throw invalid;
+      if (invalid) throw new AppError('INVALID_LAYOUT', 'The seat layout has errors; see errors[]', { errors: validationErrors(invalid) });
+      return service.updateSeatLayout(request.params.layoutId, request.body);
+    },
+  );
+
+  app.delete(
+    '/seat-layouts/:layoutId',
+    {
+      onRequest: app.auth.admin,
+      schema: {
+        operationId: 'deleteSeatLayout',
+        tags: ['seat-layouts'],
+        summary: 'Delete a seat layout; refused once an event uses it',
+        security: admin,
+        params: StrictObject({ layoutId: Uuid() }),
+        response: { 204: NoContent, ...problems(...ADMIN_PROBLEMS, 'LAYOUT_NOT_FOUND', 'LAYOUT_IN_USE') },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteSeatLayout(request.params.layoutId);
+      return reply.status(204).send(null);
+    },
   );
 
   // ---- news ----

@@ -57,6 +57,17 @@ export const CreateSeatLayoutBody = StrictObject({
 });
 export type CreateSeatLayoutInput = Static<typeof CreateSeatLayoutBody>;
 
+/** A layout no event uses yet may change in any part; `sections`, when given, replaces them all. */
+export const UpdateSeatLayoutBody = StrictObject(
+  {
+    name: Type.Optional(ShortText(100)),
+    description: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
+    sections: Type.Optional(Type.Array(LayoutSection, { minItems: 1, maxItems: 100 })),
+  },
+  { minProperties: 1, title: 'UpdateSeatLayout' },
+);
+export type UpdateSeatLayoutInput = Static<typeof UpdateSeatLayoutBody>;
+
 export const SeatLayout = Type.Object(
   {
     id: Uuid(),

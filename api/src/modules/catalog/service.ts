@@ -25,6 +25,7 @@ import {
   type ListEventsFilter,
   type UpdateEventInput,
   type UpdateNewsInput,
+  type UpdateSeatLayoutInput,
   type UpdateTicketTypeInput,
 } from './schemas.js';
 
@@ -466,6 +467,71 @@ export function createCatalogService(db: Queryable) {
           throw err;
         }
         return toPublicTicketType((await repo.findTicketType(client, ticketTypeId))!);
+      });
+    },
+
+    /** Deletes a ticket type (with its seats) that nothing ever held or sold; 409 otherwise. */
+    async deleteTicketType(ticketTypeId: string) {
+      await inTransaction(async (client) => {
+        const type = await repo.lockTicketType(client, ticketTypeId);
+        if (!type) throw new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${ticketTypeId}`);
+        // Holds of the event wait until this commits, so none can take the type meanwhile.
+        await repo.lockHoldLane(client, type.event_id);
+        const usage = await repo.ticketTypeUsage(client, ticketTypeId);
+        if (usage.held + usage.reserved + usage.taken_seats > 0) {
+          throw new AppError(
+            'TICKET_TYPE_IN_USE',
+            `The ticket type has ${usage.held} live hold(s), ${usage.reserved} reservation item(s) and ${usage.taken_seats} seat(s) taken; it cannot be deleted`,
+          );
+        }
+        try {
+          await repo.deleteTicketType(client, ticketTypeId, type.event_id);
+        } catch (err) {
+          if (pgCode(err) === '23503') throw new AppError('TICKET_TYPE_IN_USE', 'The ticket type has sales history');
+          throw err;
+        }
+      });
+    },
+
+    /** Changes a layout no event uses; 409 LAYOUT_IN_USE once one does (its seats were made from it). */
+    async updateSeatLayout(layoutId: string, input: UpdateSeatLayoutInput) {
+      return inTransaction(async (client) => {
+        const layout = await repo.lockSeatLayout(client, layoutId);
+        if (!layout) throw new AppError('LAYOUT_NOT_FOUND', `No seat layout ${layoutId}`);
+        const used = await repo.countEventsUsingLayout(client, layoutId);
+        if (used > 0) throw new AppError('LAYOUT_IN_USE', `${used} event(s) use this layout; create a new one instead`);
+        const sections = input.sections ?? (layout.layout_config.sections as LayoutSectionInput[]);
+        if (input.sections) {
+          const errors = validateLayout({ sections });
+          if (errors.length) throw new AppError('INVALID_LAYOUT', 'The seat layout has errors; see errors[]', { errors });
+        }
+        try {
+          const row = await repo.updateSeatLayout(client, layoutId, {
+            name: input.name ?? layout.name,
+            description: input.description !== undefined ? input.description : layout.description,
+            totalSeats: layoutSeatCount(sections),
+            config: { ...layout.layout_config, sections },
+          });
+          return toPublicSeatLayout(row);
+        } catch (err) {
+          if (pgCode(err) === '23505') throw new AppError('LAYOUT_NAME_TAKEN', `A seat layout named ${input.name} exists`);
+          throw err;
+        }
+      });
+    },
+
+    async deleteSeatLayout(layoutId: string) {
+      await inTransaction(async (client) => {
+        const layout = await repo.lockSeatLayout(client, layoutId);
+        if (!layout) throw new AppError('LAYOUT_NOT_FOUND', `No seat layout ${layoutId}`);
+        const used = await repo.countEventsUsingLayout(client, layoutId);
+        if (used > 0) throw new AppError('LAYOUT_IN_USE', `${used} event(s) use this layout`);
+        try {
+          await repo.deleteSeatLayout(client, layoutId);
+        } catch (err) {
+          if (pgCode(err) === '23503') throw new AppError('LAYOUT_IN_USE', 'An event uses this layout');
+          throw err;
+        }
       });
     },
 

@@ -136,6 +136,7 @@ export function createBatchedHolds(deps: {
           outcomes[g.index] = {
             id: g.id,
             eventId,
+            userId: g.req.userId,
             status: 'active',
             seats: heldSeats,
             items: heldItems,

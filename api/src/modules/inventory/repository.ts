@@ -11,6 +11,7 @@ import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
 import { keyset } from '../../pagination.js';
 
 export const RESERVATION_PAGES = keyset('DESC', ['r.created_at', 'timestamptz'], ['r.id', 'uuid']);
+export const HOLD_PAGES = keyset('DESC', ['h.created_at', 'timestamptz'], ['h.id', 'uuid']);
 
 export interface EventForSale {
   status: string;
@@ -74,6 +75,10 @@ export interface ReservationRow {
   confirmed_at: Date | null;
   ended_at: Date | null;
   created_at: Date;
+  event_title: string;
+  buyer_email: string;
+  issued_by: string | null;
+  note: string | null;
   items: Array<{
     ticket_type_id: string;
     seat_id: string | null;
@@ -202,8 +207,20 @@ const PREPARE_HOLD_BATCH = [
 ].join(';\n');
 const preparedForHolds = new WeakSet<pg.PoolClient>();
 
+const HOLD_COLUMNS = `h.id, h.event_id, h.user_id, h.status, h.expires_at, h.created_at, h.expires_at < now() AS expired, h.seat_ids,
+  (SELECT currency FROM ticket.events WHERE id = h.event_id) AS currency,
+  coalesce((SELECT json_agg(json_build_object('id', s.id, 'ticket_type_id', s.ticket_type_id, 'section', s.section,
+      'row_label', s.row_label, 'seat_number', s.seat_number, 'label', s.label, 'price', s.price)
+      ORDER BY s.section, s.row_number, s.seat_number)
+    FROM ticket.seats s WHERE s.id = ANY(h.seat_ids)), '[]') AS seats,
+  coalesce((SELECT json_agg(json_build_object('ticket_type_id', t.id, 'name', t.name, 'quantity', hi.quantity, 'price', t.price)
+      ORDER BY t.sort_order, t.name)
+    FROM ticket.hold_items hi JOIN ticket.ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = h.id), '[]') AS items`;
+
 const RESERVATION_COLUMNS = `r.id, r.number, r.user_id, r.event_id, r.hold_id, r.total_amount, r.currency, r.status,
-  r.expires_at, r.confirmed_at, r.ended_at, r.created_at,
+  r.expires_at, r.confirmed_at, r.ended_at, r.created_at, r.issued_by, r.note,
+  (SELECT e.title FROM ticket.events e WHERE e.id = r.event_id) AS event_title,
+  (SELECT u.email FROM auth.users u WHERE u.id = r.user_id) AS buyer_email,
   coalesce((SELECT json_agg(json_build_object('ticket_type_id', ri.ticket_type_id, 'seat_id', ri.seat_id, 'label', st.label,
       'quantity', ri.quantity, 'unit_price', ri.unit_price, 'subtotal', ri.subtotal) ORDER BY st.label NULLS LAST, ri.id)
     FROM ticket.reservation_items ri LEFT JOIN ticket.seats st ON st.id = ri.seat_id
@@ -336,23 +353,38 @@ export const inventoryRepository = {
     return rows;
   },
 
-  /** A hold with its seats and items; scoped to its owner in the query. */
-  async findHold(db: Queryable, holdId: string, userId: string, lock = false): Promise<HoldRow | undefined> {
+  /** A hold with its seats and items; scoped to its owner in the query (`userId` null: any owner, for admins). */
+  async findHold(db: Queryable, holdId: string, userId: string | null, lock = false): Promise<HoldRow | undefined> {
     const { rows } = await db.query<HoldRow>(
-      `SELECT h.id, h.event_id, h.user_id, h.status, h.expires_at, h.created_at, h.expires_at < now() AS expired, h.seat_ids,
-         (SELECT currency FROM ticket.events WHERE id = h.event_id) AS currency,
-         coalesce((SELECT json_agg(json_build_object('id', s.id, 'ticket_type_id', s.ticket_type_id, 'section', s.section,
-              'row_label', s.row_label, 'seat_number', s.seat_number, 'label', s.label, 'price', s.price)
-              ORDER BY s.section, s.row_number, s.seat_number)
-            FROM ticket.seats s WHERE s.id = ANY(h.seat_ids)), '[]') AS seats,
-         coalesce((SELECT json_agg(json_build_object('ticket_type_id', t.id, 'name', t.name, 'quantity', hi.quantity, 'price', t.price)
-              ORDER BY t.sort_order, t.name)
-            FROM ticket.hold_items hi JOIN ticket.ticket_types t ON t.id = hi.ticket_type_id WHERE hi.hold_id = h.id), '[]') AS items
-       FROM ticket.holds h WHERE h.id = $1 AND h.user_id = $2
+      `SELECT ${HOLD_COLUMNS}
+       FROM ticket.holds h WHERE h.id = $1 AND ($2::uuid IS NULL OR h.user_id = $2)
        ${lock ? 'FOR UPDATE OF h' : ''}`,
       [holdId, userId],
     );
     return rows[0];
+  },
+
+  /** Holds newest first, for admins; `status` as the API shows it (an active hold past its time is expired). */
+  async listHolds(
+    db: Queryable,
+    filter: { eventId?: string; userId?: string; status?: string },
+    limit: number,
+    after: string[] | null,
+  ): Promise<Array<HoldRow & { page_key: string[] }>> {
+    const { rows } = await db.query<HoldRow & { page_key: string[] }>(
+      `SELECT ${HOLD_COLUMNS}, ${HOLD_PAGES.select} FROM ticket.holds h
+       WHERE ($2::uuid IS NULL OR h.event_id = $2) AND ($3::uuid IS NULL OR h.user_id = $3)
+         AND (CASE $4::text
+                WHEN 'active' THEN h.status = 'active' AND h.expires_at >= now()
+                WHEN 'expired' THEN h.status = 'expired' OR (h.status = 'active' AND h.expires_at < now())
+                WHEN 'converted' THEN h.status = 'converted'
+                WHEN 'released' THEN h.status = 'released'
+                ELSE true END)
+         AND ${HOLD_PAGES.after(5)}
+       ORDER BY ${HOLD_PAGES.orderBy} LIMIT $1`,
+      [limit, filter.eventId ?? null, filter.userId ?? null, filter.status ?? null, after],
+    );
+    return rows;
   },
 
   /** Active holds past their expiry, locked; SKIP LOCKED lets several instances sweep at once. */
@@ -469,16 +501,17 @@ export const inventoryRepository = {
 
   async listReservations(
     db: Queryable,
-    filter: { userId?: string; eventId?: string; status?: string },
+    filter: { userId?: string; eventId?: string; status?: string; email?: string },
     limit: number,
     after: string[] | null,
   ): Promise<Array<ReservationRow & { page_key: string[] }>> {
     const { rows } = await db.query<ReservationRow & { page_key: string[] }>(
       `SELECT ${RESERVATION_COLUMNS}, ${RESERVATION_PAGES.select} FROM ticket.reservations r
        WHERE ($2::uuid IS NULL OR r.user_id = $2) AND ($3::uuid IS NULL OR r.event_id = $3) AND ($4::text IS NULL OR r.status = $4)
+         AND ($6::text IS NULL OR r.user_id = (SELECT u.id FROM auth.users u WHERE u.email = $6::citext))
          AND ${RESERVATION_PAGES.after(5)}
        ORDER BY ${RESERVATION_PAGES.orderBy} LIMIT $1`,
-      [limit, filter.userId ?? null, filter.eventId ?? null, filter.status ?? null, after],
+      [limit, filter.userId ?? null, filter.eventId ?? null, filter.status ?? null, after, filter.email ?? null],
     );
     return rows;
   },
@@ -552,6 +585,255 @@ export const inventoryRepository = {
       );
       return { version: rows[0]!.version, ticketTypes: types.rows };
     });
+  },
+
+  // ---------------------------------------------------------------- complimentary reservations
+
+  /** Takes the event's hold lane lock (every hold transaction of the event runs under it) and reads its status. */
+  async lockEventForSale(db: Queryable, eventId: string): Promise<EventForSale | undefined> {
+    const { rows } = await db.query<EventForSale>(sql.lockHoldLane('$1'), [eventId]);
+    return rows[0];
+  },
+
+  async userExists(db: Queryable, userId: string): Promise<boolean> {
+    const { rows } = await db.query(`SELECT 1 FROM auth.users WHERE id = $1`, [userId]);
+    return rows.length > 0;
+  },
+
+  /** The seats, locked in id order (the lock order of every seat write), with whether each is free. */
+  async lockSeats(db: Queryable, seatIds: string[]): Promise<Array<SeatForHold & { event_id: string }>> {
+    const { rows } = await db.query<SeatForHold & { event_id: string }>(
+      `SELECT ${SEAT_COLUMNS}, s.event_id, ${SEAT_IS_FREE} AS free FROM ticket.seats s
+       WHERE s.id = ANY($1::uuid[]) ORDER BY s.id FOR UPDATE`,
+      [seatIds],
+    );
+    return rows;
+  },
+
+  async readTicketTypes(db: Queryable, eventId: string, ids: string[]): Promise<TicketTypeRow[]> {
+    const { rows } = await db.query<TicketTypeRow>(
+      `SELECT id, name, kind, price, available_quantity FROM ticket.ticket_types WHERE event_id = $1 AND id = ANY($2::uuid[])`,
+      [eventId, ids],
+    );
+    return rows;
+  },
+
+  /** Takes general-admission quantities; false (nothing taken) when one has too few left. */
+  async takeQuantities(db: Queryable, items: Array<{ ticketTypeId: string; quantity: number }>): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity - d.quantity
+         FROM unnest($1::uuid[], $2::int[]) AS d(ticket_type_id, quantity)
+        WHERE t.id = d.ticket_type_id AND t.available_quantity >= d.quantity`,
+      [items.map((i) => i.ticketTypeId), items.map((i) => i.quantity)],
+    );
+    return rowCount === items.length;
+  },
+
+  /** A confirmed reservation at price 0 (no payment), unless the number is taken (then undefined: retry). */
+  async insertComplimentary(
+    db: Queryable,
+    input: { number: string; userId: string; eventId: string; currency: string; issuedBy: string; note: string },
+  ): Promise<{ id: string } | undefined> {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO ticket.reservations (number, user_id, event_id, total_amount, currency, status, expires_at, confirmed_at, issued_by, note)
+       VALUES ($1, $2, $3, 0, $4, 'confirmed', now(), now(), $5, $6)
+       ON CONFLICT (number) DO NOTHING RETURNING id`,
+      [input.number, input.userId, input.eventId, input.currency, input.issuedBy, input.note],
+    );
+    return rows[0];
+  },
+
+  /**
+   * Sells free seats to the reservation and writes its items at price 0. The items' partial unique
+   * index refuses a seat already in a live reservation whatever the seat row says.
+   */
+  async sellSeatsFree(db: Queryable, reservationId: string, seatIds: string[]): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `WITH sold AS (
+         UPDATE ticket.seats s SET status = 'sold', reservation_id = $1, hold_id = NULL, hold_expires_at = NULL, updated_at = now()
+          WHERE s.id = ANY($2::uuid[]) AND ${SEAT_IS_FREE}
+         RETURNING s.id, s.ticket_type_id
+       ),
+       items AS (
+         INSERT INTO ticket.reservation_items (reservation_id, reservation_status, ticket_type_id, seat_id, quantity, unit_price, subtotal)
+         SELECT $1, 'confirmed', sold.ticket_type_id, sold.id, 1, 0, 0 FROM sold
+         RETURNING 1
+       )
+       SELECT id FROM sold`,
+      [reservationId, seatIds],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  async insertFreeItems(db: Queryable, reservationId: string, items: Array<{ ticketTypeId: string; quantity: number }>): Promise<void> {
+    await db.query(
+      `INSERT INTO ticket.reservation_items (reservation_id, reservation_status, ticket_type_id, seat_id, quantity, unit_price, subtotal)
+       SELECT $1, 'confirmed', d.ticket_type_id, NULL, d.quantity, 0, 0 FROM unnest($2::uuid[], $3::int[]) AS d(ticket_type_id, quantity)`,
+      [reservationId, items.map((i) => i.ticketTypeId), items.map((i) => i.quantity)],
+    );
+  },
+
+  /** Whether the reservation has a payment that took money and was not refunded in full. */
+  async hasPaidPayment(db: Queryable, reservationId: string): Promise<boolean> {
+    const { rows } = await db.query(
+      `SELECT 1 FROM payment.payments WHERE reservation_id = $1 AND status IN ('confirmed', 'partially_refunded', 'in_progress')`,
+      [reservationId],
+    );
+    return rows.length > 0;
+  },
+
+  /**
+   * Cancels confirmed reservations that no payment paid for (complimentary ones): their seats are
+   * released and quantities come back through the usual release statements.
+   */
+  async cancelUnpaidConfirmed(db: Queryable, reservationIds: string[], reason: string): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `UPDATE ticket.reservations r SET status = 'cancelled', ended_at = now(), cancel_reason = $2
+        WHERE r.id = ANY($1::uuid[]) AND r.status = 'confirmed'
+          AND NOT EXISTS (SELECT 1 FROM payment.payments p WHERE p.reservation_id = r.id
+                           AND p.status IN ('confirmed', 'partially_refunded', 'in_progress'))
+       RETURNING r.id`,
+      [reservationIds, reason],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  /** Frees the sold seats of cancelled reservations. */
+  async releaseSoldSeats(db: Queryable, reservationIds: string[]): Promise<ReleasedSeat[]> {
+    const { rows } = await db.query<ReleasedSeat>(
+      `UPDATE ticket.seats s SET status = 'available', reservation_id = NULL, updated_at = now()
+         FROM (SELECT id, reservation_id FROM ticket.seats
+                WHERE id = ANY(ARRAY(SELECT ri.seat_id FROM ticket.reservation_items ri
+                                      WHERE ri.reservation_id = ANY($1::uuid[]) AND ri.seat_id IS NOT NULL))
+                  AND reservation_id = ANY($1::uuid[]) AND status = 'sold'
+                ORDER BY id FOR UPDATE) old
+        WHERE s.id = old.id
+       RETURNING s.id, s.event_id, old.reservation_id AS owner_id`,
+      [reservationIds],
+    );
+    return rows;
+  },
+
+  // ---------------------------------------------------------------- event cancellation
+
+  /** Marks the event cancelled (locked row) and records or renews the cancellation request. */
+  async lockEvent(db: Queryable, eventId: string): Promise<{ status: string } | undefined> {
+    const { rows } = await db.query<{ status: string }>(`SELECT status FROM ticket.events WHERE id = $1 FOR UPDATE`, [eventId]);
+    return rows[0];
+  },
+
+  async markEventCancelled(db: Queryable, eventId: string, reason: string, requestedBy: string): Promise<void> {
+    await db.query(`UPDATE ticket.events SET status = 'cancelled' WHERE id = $1 AND status <> 'cancelled'`, [eventId]);
+    await db.query(
+      `INSERT INTO ticket.event_cancellations (event_id, reason, requested_by) VALUES ($1, $2, $3)
+       ON CONFLICT (event_id) DO UPDATE SET retry_requested_at = now(), finished_at = NULL`,
+      [eventId, reason, requestedBy],
+    );
+  },
+
+  async findCancellation(db: Queryable, eventId: string) {
+    const { rows } = await db.query<{
+      event_id: string;
+      reason: string;
+      requested_by: string | null;
+      requested_at: Date;
+      retry_requested_at: Date;
+      finished_at: Date | null;
+      total: number;
+      pending: number;
+      confirmed: number;
+      cancelled: number;
+      expired: number;
+      refunded: number;
+      active_holds: number;
+    }>(
+      `SELECT c.event_id, c.reason, c.requested_by, c.requested_at, c.retry_requested_at, c.finished_at,
+              count(r.id)::int AS total,
+              count(r.id) FILTER (WHERE r.status = 'pending')::int AS pending,
+              count(r.id) FILTER (WHERE r.status = 'confirmed')::int AS confirmed,
+              count(r.id) FILTER (WHERE r.status = 'cancelled')::int AS cancelled,
+              count(r.id) FILTER (WHERE r.status = 'expired')::int AS expired,
+              count(r.id) FILTER (WHERE r.status = 'cancelled' AND EXISTS (
+                SELECT 1 FROM payment.payments p WHERE p.reservation_id = r.id AND p.status = 'refunded'))::int AS refunded,
+              (SELECT count(*) FROM ticket.holds h WHERE h.event_id = c.event_id AND h.status = 'active')::int AS active_holds
+       FROM ticket.event_cancellations c LEFT JOIN ticket.reservations r ON r.event_id = c.event_id
+       WHERE c.event_id = $1
+       GROUP BY c.event_id`,
+      [eventId],
+    );
+    return rows[0];
+  },
+
+  /** Confirmed reservations of the event whose refund failed (they stay confirmed and paid). */
+  async refundFailures(db: Queryable, eventId: string) {
+    const { rows } = await db.query<{
+      reservation_id: string;
+      order_id: string;
+      code: string;
+      message: string;
+      failed_at: Date;
+    }>(
+      `SELECT r.id AS reservation_id, p.order_id, p.refund_failure_code AS code, coalesce(p.refund_failure_message, '') AS message,
+              p.refund_failed_at AS failed_at
+       FROM ticket.reservations r JOIN payment.payments p ON p.reservation_id = r.id
+       WHERE r.event_id = $1 AND r.status = 'confirmed' AND p.status IN ('confirmed', 'partially_refunded')
+         AND p.refund_failed_at IS NOT NULL AND p.refund_failure_code IS NOT NULL
+       ORDER BY p.refund_failed_at, r.id`,
+      [eventId],
+    );
+    return rows;
+  },
+
+  async openCancellations(db: Queryable, limit: number): Promise<string[]> {
+    const { rows } = await db.query<{ event_id: string }>(
+      `SELECT event_id FROM ticket.event_cancellations WHERE finished_at IS NULL ORDER BY requested_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.event_id);
+  },
+
+  async lockActiveHoldsOfEvent(db: Queryable, eventId: string, limit: number): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM ticket.holds WHERE event_id = $1 AND status = 'active' ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [eventId, limit],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  async lockPendingReservationsOfEvent(db: Queryable, eventId: string, limit: number): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM ticket.reservations WHERE event_id = $1 AND status = 'pending' ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [eventId, limit],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  /**
+   * Confirmed reservations of the event still to end: paid ones whose refund has not failed since
+   * the last request to cancel (`paid`), and unpaid (complimentary) ones.
+   */
+  async confirmedToEnd(db: Queryable, eventId: string, retryRequestedAt: Date, limit: number) {
+    const { rows } = await db.query<{ id: string; paid: boolean }>(
+      `SELECT r.id, p.id IS NOT NULL AS paid
+       FROM ticket.reservations r
+       LEFT JOIN payment.payments p ON p.reservation_id = r.id AND p.status IN ('confirmed', 'partially_refunded', 'in_progress')
+       WHERE r.event_id = $1 AND r.status = 'confirmed'
+         AND (p.id IS NULL OR p.status <> 'in_progress')
+         AND (p.refund_failed_at IS NULL OR p.refund_failed_at < $2)
+       ORDER BY r.id LIMIT $3`,
+      [eventId, retryRequestedAt, limit],
+    );
+    return rows;
+  },
+
+  async finishCancellation(db: Queryable, eventId: string): Promise<void> {
+    await db.query(
+      `UPDATE ticket.event_cancellations c SET finished_at = now()
+        WHERE c.event_id = $1 AND c.finished_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM ticket.reservations r WHERE r.event_id = c.event_id AND r.status IN ('pending', 'confirmed'))
+          AND NOT EXISTS (SELECT 1 FROM ticket.holds h WHERE h.event_id = c.event_id AND h.status = 'active')`,
+      [eventId],
+    );
   },
 };
 

@@ -3,9 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config.js';
 import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, TOKEN_PATTERN, Uuid, problems } from '../../schemas.js';
 import {
+  CancelEventBody,
   CancelReservationBody,
   CreateReservationBody,
+  EventCancellation,
   Hold,
+  HoldsQuery,
+  createComplimentaryBody,
   HeldSeat,
   HoldItem,
   MapSeat,
@@ -25,7 +29,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
   /** The waiting room: holds need its admission while an event's queue is on; a release ends it. */
   queue?: Pick<QueueService, 'requireAdmission' | 'endAdmission'>;
 }> = async (app, { service, config, queue }) => {
-  for (const schema of [MapSeat, SeatMap, HeldSeat, HoldItem, Hold, ReservationItem, Reservation]) app.addSchema(schema);
+  for (const schema of [MapSeat, SeatMap, HeldSeat, HoldItem, Hold, ReservationItem, Reservation, EventCancellation]) app.addSchema(schema);
   const HoldRef = Type.Ref('Hold');
   const ReservationRef = Type.Ref('Reservation');
   const security = [{ bearer: [] }];
@@ -105,13 +109,29 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         operationId: 'getHold',
         tags: ['holds'],
-        summary: 'One of your holds',
+        summary: 'One of your holds (any hold for admins)',
         security,
         params: StrictObject({ holdId: Uuid() }),
         response: { 200: HoldRef, ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND') },
       },
     },
-    async (request) => service.getHold(request.principal!.userId, request.params.holdId),
+    async (request) => service.getHold(request.principal!, request.params.holdId),
+  );
+
+  app.get(
+    '/holds',
+    {
+      onRequest: app.auth.admin,
+      schema: {
+        operationId: 'listHolds',
+        tags: ['holds'],
+        summary: 'All holds, newest first (admin): find a stuck hold, then release it with DELETE /v1/holds/{holdId}',
+        security,
+        querystring: HoldsQuery,
+        response: { 200: Page(HoldRef, 'HoldPage'), ...problems(...ADMIN_PROBLEMS) },
+      },
+    },
+    async (request) => service.listHolds(request.query, request.query.limit ?? 50, request.query.cursor),
   );
 
   app.delete(
@@ -121,18 +141,18 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         operationId: 'releaseHold',
         tags: ['holds'],
-        summary: 'Release a hold early: its seats and quantities are free again at once',
+        summary: 'Release a hold early (yours, or any for admins): its seats and quantities are free again at once',
         description:
-          'Also ends your waiting-room admission for the event (while its queue is on), so the next in line gets in: hold new seats before releasing old ones.',
+          "Also ends the holder's waiting-room admission for the event (while its queue is on), so the next in line gets in: hold new seats before releasing old ones.",
         security,
         params: StrictObject({ holdId: Uuid() }),
         response: { 200: HoldRef, ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND', 'HOLD_ALREADY_USED') },
       },
     },
     async (request) => {
-      const hold = await service.releaseHold(request.principal!.userId, request.params.holdId);
+      const hold = await service.releaseHold(request.principal!, request.params.holdId);
       // The buyer is done for now: their waiting-room admission ends, and the next in line gets the slot.
-      await queue?.endAdmission(hold.eventId, request.principal!.userId);
+      await queue?.endAdmission(hold.eventId, hold.userId);
       return hold;
     },
   );
@@ -164,6 +184,86 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => reply.status(201).send(await service.createReservation(request.principal!.userId, request.body.holdId)),
+  );
+
+  app.post(
+    '/reservations/complimentary',
+    {
+      onRequest: app.auth.admin,
+      config: { idempotent: true },
+      schema: {
+        operationId: 'createComplimentaryReservation',
+        tags: ['reservations'],
+        summary: 'Issue complimentary tickets to a user: a confirmed reservation at price 0, without a payment (admin)',
+        description:
+          'Seats are taken only if free (available, or held by an expired hold), all or none, under the same lock as holds: a seat is never in two live reservations. Not counted against MAX_TICKETS_PER_USER. Refused for a cancelled or ended event (EVENT_NOT_ON_SALE). Rules beyond the schema: 400 VALIDATION_FAILED without exactly one of seatIds or items, or with a ticket type twice or a seated type in items; 400 SEAT_NOT_FOUND for a seat of another event.',
+        security,
+        body: createComplimentaryBody(100),
+        response: {
+          201: ReservationRef,
+          ...problems(
+            ...ADMIN_PROBLEMS,
+            'EVENT_NOT_FOUND',
+            'EVENT_NOT_ON_SALE',
+            'USER_NOT_FOUND',
+            'SEAT_NOT_FOUND',
+            'SEAT_UNAVAILABLE',
+            'SOLD_OUT',
+            'TICKET_TYPE_NOT_FOUND',
+            'IDEMPOTENCY_KEY_REUSED',
+            'IDEMPOTENCY_KEY_IN_USE',
+            'INVALID_IDEMPOTENCY_KEY',
+          ),
+        },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await service.issueComplimentary(request.principal!.userId, request.body)),
+  );
+
+  app.post(
+    '/events/:eventId/cancel',
+    {
+      onRequest: app.auth.admin,
+      config: { idempotent: true },
+      schema: {
+        operationId: 'cancelEvent',
+        tags: ['events'],
+        summary: 'Cancel an event: its holds are released, pending reservations end, confirmed ones are refunded in full (admin)',
+        description:
+          'The event becomes `cancelled` at once (no more holds or sales). The work then runs in the background (sweeper role) and this answers with the progress after a first pass of at most a few seconds; poll GET /v1/events/{eventId}/cancellation until `status` is not `in_progress`. A refund the provider refuses or cannot make leaves that reservation confirmed and paid, and lists it under `refundFailures` (the failure is also kept on the payment); nothing is lost, and calling this again retries those refunds. Calling it again is always safe. 409 INVALID_STATUS_TRANSITION for an ended event.',
+        security,
+        params: StrictObject({ eventId: Uuid() }),
+        body: CancelEventBody,
+        response: {
+          200: Type.Ref('EventCancellation'),
+          ...problems(
+            ...ADMIN_PROBLEMS,
+            'EVENT_NOT_FOUND',
+            'INVALID_STATUS_TRANSITION',
+            'IDEMPOTENCY_KEY_REUSED',
+            'IDEMPOTENCY_KEY_IN_USE',
+            'INVALID_IDEMPOTENCY_KEY',
+          ),
+        },
+      },
+    },
+    async (request) => service.cancelEvent(request.principal!.userId, request.params.eventId, request.body?.reason),
+  );
+
+  app.get(
+    '/events/:eventId/cancellation',
+    {
+      onRequest: app.auth.admin,
+      schema: {
+        operationId: 'getEventCancellation',
+        tags: ['events'],
+        summary: "Progress of an event's cancellation (admin)",
+        security,
+        params: StrictObject({ eventId: Uuid() }),
+        response: { 200: Type.Ref('EventCancellation'), ...problems(...ADMIN_PROBLEMS, 'CANCELLATION_NOT_FOUND') },
+      },
+    },
+    async (request) => service.eventCancellation(request.params.eventId),
   );
 
   app.get(
@@ -215,8 +315,10 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
     async (request) => service.cancelReservation(request.principal!, request.params.reservationId, request.body?.reason),
   );
 
-  const page = (filter: { userId?: string; eventId?: string; status?: string }, query: { limit?: number; cursor?: string }) =>
-    service.listReservations(filter, query.limit ?? 50, query.cursor);
+  const page = (
+    filter: { userId?: string; eventId?: string; status?: string; email?: string },
+    query: { limit?: number; cursor?: string },
+  ) => service.listReservations(filter, query.limit ?? 50, query.cursor);
 
   app.get(
     '/me/reservations',
@@ -248,6 +350,10 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Page(ReservationRef, 'ReservationPage'), ...problems(...ADMIN_PROBLEMS) },
       },
     },
-    async (request) => page({ userId: request.query.userId, eventId: request.query.eventId, status: request.query.status }, request.query),
+    async (request) =>
+      page(
+        { userId: request.query.userId, eventId: request.query.eventId, status: request.query.status, email: request.query.email },
+        request.query,
+      ),
   );
 };

@@ -43,6 +43,7 @@ export const Hold = Type.Object(
   {
     id: Uuid(),
     eventId: Uuid(),
+    userId: Uuid({ description: 'Who holds it' }),
     status: HoldStatus,
     seats: Type.Array(Type.Ref('HeldSeat')),
     items: Type.Array(Type.Ref('HoldItem'), { description: 'General-admission quantities' }),
@@ -91,9 +92,13 @@ export const Reservation = Type.Object(
     id: Uuid(),
     number: Type.String({ pattern: '^TK-[0-9]{8}-[0-9A-Z]{6}$', description: 'Human reservation number' }),
     eventId: Uuid(),
+    eventTitle: Type.String(),
     userId: Uuid(),
+    buyerEmail: Type.String({ description: "The buyer's account email" }),
     holdId: Nullable(Uuid()),
     status: ReservationStatus,
+    complimentary: Type.Boolean({ description: 'Issued by an admin at price 0, without a payment' }),
+    note: Nullable(Type.String({ description: "The issuing admin's note on a complimentary reservation" })),
     items: Type.Array(Type.Ref('ReservationItem')),
     totalAmount: Money,
     currency: Currency,
@@ -116,4 +121,85 @@ export const ReservationsQuery = StrictObject({
   status: Type.Optional(ReservationStatus),
   eventId: Type.Optional(Uuid()),
   userId: Type.Optional(Uuid()),
+  email: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 254,
+      pattern: '^[^\\u0000-\\u0020\\u007F]+$',
+      description: "The buyer's account email, exactly (case-insensitive)",
+    }),
+  ),
 });
+
+export const HoldsQuery = StrictObject({
+  ...ListQuery,
+  eventId: Type.Optional(Uuid()),
+  userId: Type.Optional(Uuid()),
+  status: Type.Optional(
+    Type.Union(
+      (['active', 'converted', 'released', 'expired'] as const).map((s) => Type.Literal(s)),
+      {
+        description: 'active: unexpired now; expired includes active holds past their time that the sweeper has not ended yet',
+      },
+    ),
+  ),
+});
+
+/** An admin issues tickets to a user: confirmed at price 0, no payment; `max` bounds one request. */
+export const createComplimentaryBody = (max: number) =>
+  StrictObject(
+    {
+      eventId: Uuid(),
+      userId: Uuid({ description: 'Who gets the tickets' }),
+      seatIds: Type.Optional(Type.Array(Uuid(), { minItems: 1, maxItems: max, uniqueItems: true, description: 'Seats, all or none' })),
+      items: Type.Optional(
+        Type.Array(StrictObject({ ticketTypeId: Uuid(), quantity: Type.Integer({ minimum: 1, maximum: max }) }), {
+          minItems: 1,
+          maxItems: max,
+          description: 'General-admission quantities, all or none (one entry per ticket type)',
+        }),
+      ),
+      note: NonBlankText(500, { description: 'Why (kept on the reservation)' }),
+    },
+    { title: 'CreateComplimentaryReservation', description: 'Exactly one of seatIds or items' },
+  );
+
+export const CancelEventBody = Type.Optional(
+  StrictObject({ reason: Type.Optional(NonBlankText(500, { description: 'Told to buyers with their refund' })) }, { title: 'CancelEvent' }),
+);
+
+const Count = Type.Integer({ minimum: 0 });
+export const EventCancellation = Type.Object(
+  {
+    eventId: Uuid(),
+    status: Type.Union([Type.Literal('in_progress'), Type.Literal('done'), Type.Literal('needs_attention')], {
+      description:
+        'in_progress: reservations are being ended and refunded; done: none is left; needs_attention: only reservations whose refund failed are left (POST cancel again to retry them)',
+    }),
+    reason: Type.String(),
+    requestedAt: Timestamp(),
+    finishedAt: Nullable(Timestamp()),
+    reservations: Type.Object(
+      {
+        total: Count,
+        pending: Type.Integer({ minimum: 0, description: 'Still to end' }),
+        confirmed: Type.Integer({ minimum: 0, description: 'Still to refund (failures included)' }),
+        cancelled: Count,
+        expired: Count,
+        refunded: Type.Integer({ minimum: 0, description: 'Of the cancelled, those that were paid and are refunded' }),
+      },
+      { description: "The event's reservations by status now: progress is (cancelled + expired) / total" },
+    ),
+    refundFailures: Type.Array(
+      Type.Object({
+        reservationId: Uuid(),
+        orderId: Type.String(),
+        code: Type.String(),
+        message: Type.String(),
+        failedAt: Timestamp(),
+      }),
+      { description: 'Refunds the provider refused or could not make; those reservations stay confirmed and nothing is lost' },
+    ),
+  },
+  { $id: 'EventCancellation', title: 'EventCancellation' },
+);

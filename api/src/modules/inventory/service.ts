@@ -8,7 +8,14 @@ import type { RealtimePublisher } from '../../realtime/bus.js';
 import type { Counters } from '../../infra/counters.js';
 import { createBatchedHolds, isRetryable } from './hold-batches.js';
 import { createHoldLimits } from './hold-limits.js';
-import { RESERVATION_PAGES, inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow } from './repository.js';
+import {
+  HOLD_PAGES,
+  RESERVATION_PAGES,
+  inventoryRepository as repo,
+  type HoldRow,
+  type ReleasedSeat,
+  type ReservationRow,
+} from './repository.js';
 import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
 import { createAvailabilityAnnouncer } from './availability.js';
 
@@ -22,6 +29,7 @@ function toHoldView(h: HoldRow): HoldView {
   return {
     id: h.id,
     eventId: h.event_id,
+    userId: h.user_id,
     // Lazy expiry: an active hold past its time is expired, whether or not the sweeper came by.
     status: h.status === 'active' && h.expired ? 'expired' : h.status,
     seats,
@@ -38,9 +46,13 @@ export function toReservationView(r: ReservationRow) {
     id: r.id,
     number: r.number,
     eventId: r.event_id,
+    eventTitle: r.event_title,
     userId: r.user_id,
+    buyerEmail: r.buyer_email,
     holdId: r.hold_id,
     status: r.status,
+    complimentary: r.issued_by !== null,
+    note: r.note,
     items: r.items.map((i) => ({
       ticketTypeId: i.ticket_type_id,
       seatId: i.seat_id,
@@ -68,6 +80,12 @@ function reservationNumber(now = new Date()): string {
 }
 
 const SWEEP_BATCH = 500;
+/** How long POST /events/{id}/cancel works before answering with the progress (the job does the rest). */
+const CANCEL_FIRST_PASS_MS = 5000;
+
+type Principal = { userId: string; role: string };
+/** Whose rows a principal may see: its own, or anyone's (null) for an admin. */
+const ownerScope = (p: Principal) => (p.role === 'admin' ? null : p.userId);
 
 /** What the inventory module asks of the payments module. */
 export interface PaymentHooks {
@@ -149,6 +167,101 @@ export function createInventoryService(deps: {
     return recordReleases(client, released);
   }
 
+  /** Cancels confirmed reservations that no payment paid for (complimentary), releasing what they took. */
+  async function endUnpaidConfirmedIn(client: pg.PoolClient, ids: string[], reason: string, gaEvents: string[]) {
+    const ended = await repo.cancelUnpaidConfirmed(client, ids, reason);
+    if (ended.length === 0) return [];
+    const released = await repo.releaseSoldSeats(client, ended);
+    gaEvents.push(...(await repo.restoreReservedQuantities(client, ended)));
+    return recordReleases(client, released);
+  }
+
+  /**
+   * One pass over a cancelled event: releases its active holds, ends its pending reservations (not
+   * one a payment confirm holds), cancels its unpaid confirmed ones and refunds the paid ones, one
+   * by one through the payments module, skipping refunds that failed since the last request (they
+   * stay confirmed and paid, listed as failures). Returns when done or past `budgetMs`.
+   */
+  async function cancellationPass(eventId: string, budgetMs: number): Promise<void> {
+    const deadline = Date.now() + budgetMs;
+    const cancellation = await repo.findCancellation(db, eventId);
+    if (!cancellation || cancellation.finished_at) return;
+    const reason = `event cancelled: ${cancellation.reason}`;
+    const gaEvents: string[] = [];
+    for (;;) {
+      const n = await changeSeats(async (client) => {
+        const ids = await repo.lockActiveHoldsOfEvent(client, eventId, SWEEP_BATCH);
+        return { result: ids.length, changes: ids.length ? await endHoldsIn(client, ids, 'released', gaEvents) : [] };
+      });
+      if (n < SWEEP_BATCH || Date.now() > deadline) break;
+    }
+    for (;;) {
+      const n = await changeSeats(async (client) => {
+        const locked = await repo.lockPendingReservationsOfEvent(client, eventId, SWEEP_BATCH);
+        const ids = deps.payments && locked.length ? await deps.payments.expirableReservations(client, locked) : locked;
+        return { result: locked.length, changes: ids.length ? await endReservationsIn(client, ids, 'cancelled', reason, gaEvents) : [] };
+      });
+      if (n < SWEEP_BATCH || Date.now() > deadline) break;
+    }
+    availability.changed(gaEvents.splice(0));
+    const admin = { userId: cancellation.requested_by ?? '00000000-0000-0000-0000-000000000000', role: 'admin' };
+    const tried = new Set<string>();
+    while (Date.now() <= deadline) {
+      const batch = (await repo.confirmedToEnd(db, eventId, cancellation.retry_requested_at, 50)).filter((r) => !tried.has(r.id));
+      if (batch.length === 0) break;
+      for (const r of batch) {
+        tried.add(r.id);
+        if (!r.paid) {
+          await changeSeats(async (client) => ({ result: null, changes: await endUnpaidConfirmedIn(client, [r.id], reason, gaEvents) }));
+          continue;
+        }
+        try {
+          await deps.payments?.cancelPaidReservation(admin, r.id, reason);
+        } catch (err) {
+          // The payments module kept the failure on the payment; the reservation stays confirmed.
+          if (!(err instanceof AppError)) log(err, `refund of reservation ${r.id} for a cancelled event failed`);
+        }
+        if (Date.now() > deadline) break;
+      }
+      availability.changed(gaEvents.splice(0));
+    }
+    availability.changed(gaEvents.splice(0));
+    await repo.finishCancellation(db, eventId);
+  }
+
+  async function cancellationView(eventId: string) {
+    const c = await repo.findCancellation(db, eventId);
+    if (!c) throw new AppError('CANCELLATION_NOT_FOUND', `Event ${eventId} has not been cancelled`);
+    const failures = await repo.refundFailures(db, eventId);
+    const left = c.pending + c.confirmed + c.active_holds;
+    return {
+      eventId,
+      status: (left === 0
+        ? 'done'
+        : c.pending === 0 && c.active_holds === 0 && c.confirmed <= failures.length
+          ? 'needs_attention'
+          : 'in_progress') as 'done' | 'needs_attention' | 'in_progress',
+      reason: c.reason,
+      requestedAt: c.requested_at.toISOString(),
+      finishedAt: c.finished_at?.toISOString() ?? null,
+      reservations: {
+        total: c.total,
+        pending: c.pending,
+        confirmed: c.confirmed,
+        cancelled: c.cancelled,
+        expired: c.expired,
+        refunded: c.refunded,
+      },
+      refundFailures: failures.map((f) => ({
+        reservationId: f.reservation_id,
+        orderId: f.order_id,
+        code: f.code,
+        message: f.message,
+        failedAt: f.failed_at.toISOString(),
+      })),
+    };
+  }
+
   const mustFindReservation = async (client: pg.PoolClient | Db, id: string, ownerId: string | null, lock = false) => {
     const row = await repo.findReservation(client, id, ownerId, lock);
     if (!row) throw new AppError('RESERVATION_NOT_FOUND', `No reservation ${id} of yours`);
@@ -185,17 +298,23 @@ export function createInventoryService(deps: {
       return hold;
     },
 
-    async getHold(userId: string, holdId: string): Promise<HoldView> {
-      const hold = await repo.findHold(db, holdId, userId);
+    async getHold(principal: Principal, holdId: string): Promise<HoldView> {
+      const hold = await repo.findHold(db, holdId, ownerScope(principal));
       if (!hold) throw new AppError('HOLD_NOT_FOUND', `No hold ${holdId} of yours`);
       return toHoldView(hold);
     },
 
-    /** Early release: frees the seats and quantities now. Releasing an ended hold changes nothing. */
-    async releaseHold(userId: string, holdId: string): Promise<HoldView> {
+    /** Holds for admins, newest first. */
+    async listHolds(filter: { eventId?: string; userId?: string; status?: string }, limit: number, cursor: string | undefined) {
+      const rows = await repo.listHolds(db, filter, limit + 1, HOLD_PAGES.decode(cursor));
+      return pageOf(rows, limit, toHoldView);
+    },
+
+    /** Early release (the owner's, or any hold for an admin): frees the seats and quantities now. Releasing an ended hold changes nothing. */
+    async releaseHold(principal: Principal, holdId: string): Promise<HoldView> {
       const gaEvents: string[] = [];
       const view = await changeSeats(async (client) => {
-        const hold = await repo.findHold(client, holdId, userId, true);
+        const hold = await repo.findHold(client, holdId, ownerScope(principal), true);
         if (!hold) throw new AppError('HOLD_NOT_FOUND', `No hold ${holdId} of yours`);
         if (hold.status === 'converted')
           throw new AppError('HOLD_ALREADY_USED', 'The hold became a reservation; cancel the reservation instead');
@@ -247,6 +366,11 @@ export function createInventoryService(deps: {
       const view = await changeSeats(async (client) => {
         const row = await mustFindReservation(client, id, principal.role === 'admin' ? null : principal.userId, true);
         if (row.status === 'cancelled') return { result: toReservationView(row), changes: [] };
+        // A complimentary reservation has no payment to refund: an admin cancels it directly.
+        if (row.status === 'confirmed' && row.issued_by !== null && principal.role === 'admin') {
+          const changes = await endUnpaidConfirmedIn(client, [id], reason ?? 'cancelled by an admin', gaEvents);
+          return { result: toReservationView(await mustFindReservation(client, id, null)), changes };
+        }
         if (row.status === 'confirmed') {
           throw new AppError(
             'RESERVATION_NOT_CANCELLABLE',
@@ -268,9 +392,123 @@ export function createInventoryService(deps: {
       return view;
     },
 
-    async listReservations(filter: { userId?: string; eventId?: string; status?: string }, limit: number, cursor: string | undefined) {
+    async listReservations(
+      filter: { userId?: string; eventId?: string; status?: string; email?: string },
+      limit: number,
+      cursor: string | undefined,
+    ) {
       const rows = await repo.listReservations(db, filter, limit + 1, RESERVATION_PAGES.decode(cursor));
       return pageOf(rows, limit, toReservationView);
+    },
+
+    /**
+     * An admin's complimentary tickets: a confirmed reservation at price 0 without a payment. Runs
+     * under the event's hold lane lock with the seats locked, takes only free seats, all or none;
+     * the items' unique index is the last word on double sales.
+     */
+    async issueComplimentary(
+      adminId: string,
+      input: {
+        eventId: string;
+        userId: string;
+        seatIds?: string[];
+        items?: Array<{ ticketTypeId: string; quantity: number }>;
+        note: string;
+      },
+    ) {
+      if ((input.seatIds ? 1 : 0) + (input.items ? 1 : 0) !== 1) {
+        throw new AppError('VALIDATION_FAILED', 'Give exactly one of seatIds or items', {
+          errors: [{ path: '/body', message: 'needs exactly one of seatIds or items' }],
+        });
+      }
+      const items = input.items ?? [];
+      if (new Set(items.map((i) => i.ticketTypeId)).size !== items.length) {
+        throw new AppError('VALIDATION_FAILED', 'List each ticket type once', {
+          errors: [{ path: '/body/items', message: 'has a ticket type twice' }],
+        });
+      }
+      const gaEvents: string[] = [];
+      const view = await changeSeats(async (client) => {
+        const event = await repo.lockEventForSale(client, input.eventId);
+        if (!event) throw new AppError('EVENT_NOT_FOUND', `No event ${input.eventId}`);
+        if (event.status === 'cancelled' || event.status === 'ended')
+          throw new AppError('EVENT_NOT_ON_SALE', `The event is ${event.status}; no tickets can be issued`);
+        if (!(await repo.userExists(client, input.userId))) throw new AppError('USER_NOT_FOUND', `No user ${input.userId}`);
+        const seatIds = [...(input.seatIds ?? [])].sort();
+        if (seatIds.length) {
+          const seats = await repo.lockSeats(client, seatIds);
+          const foreign = seatIds.filter((id) => !seats.some((s) => s.id === id && s.event_id === input.eventId));
+          if (foreign.length) throw new AppError('SEAT_NOT_FOUND', 'A seat is not part of this event', { seatIds: foreign });
+          const taken = seats.filter((s) => !s.free).map((s) => s.id);
+          if (taken.length) throw new AppError('SEAT_UNAVAILABLE', 'A seat is held or sold', { seatIds: taken });
+        }
+        if (items.length) {
+          const types = await repo.readTicketTypes(
+            client,
+            input.eventId,
+            items.map((i) => i.ticketTypeId),
+          );
+          if (types.length !== items.length) throw new AppError('TICKET_TYPE_NOT_FOUND', 'A ticket type is not part of this event');
+          if (types.some((t) => t.kind !== 'general')) {
+            throw new AppError('VALIDATION_FAILED', 'Seated ticket types are issued by seatIds', {
+              errors: [{ path: '/body/items', message: 'names a seated ticket type' }],
+            });
+          }
+          if (!(await repo.takeQuantities(client, items))) throw new AppError('SOLD_OUT', 'Not enough tickets left');
+          gaEvents.push(input.eventId);
+        }
+        let created: { id: string } | undefined;
+        for (let i = 0; i < 8 && !created; i++) {
+          created = await repo.insertComplimentary(client, {
+            number: reservationNumber(),
+            userId: input.userId,
+            eventId: input.eventId,
+            currency: event.currency,
+            issuedBy: adminId,
+            note: input.note,
+          });
+        }
+        if (!created) throw new Error('could not draw a free reservation number');
+        let sold: string[] = [];
+        if (seatIds.length) {
+          try {
+            sold = await repo.sellSeatsFree(client, created.id, seatIds);
+          } catch (err) {
+            // The one-live-reservation index: the seat is in another live reservation.
+            if ((err as { code?: string }).code === '23505') throw new AppError('SEAT_UNAVAILABLE', 'A seat is already sold');
+            throw err;
+          }
+          if (sold.length !== seatIds.length) throw new AppError('SEAT_UNAVAILABLE', 'A seat was taken meanwhile');
+        }
+        if (items.length) await repo.insertFreeItems(client, created.id, items);
+        const changes = await recordSeatChanges(client, input.eventId, [{ type: 'seat.sold', seatIds: sold }]);
+        return { result: toReservationView((await mustFindReservation(client, created.id, null))!), changes };
+      });
+      availability.changed(gaEvents);
+      return view;
+    },
+
+    /**
+     * Cancels an event (idempotent): the event becomes cancelled at once, then a first pass of the
+     * work runs for up to a few seconds; the background job finishes it. A repeated request also
+     * retries the refunds that failed before it.
+     */
+    async cancelEvent(adminId: string, eventId: string, reason?: string) {
+      await withTransaction(db, async (client) => {
+        const event = await repo.lockEvent(client, eventId);
+        if (!event) throw new AppError('EVENT_NOT_FOUND', `No event ${eventId}`);
+        if (event.status === 'ended') throw new AppError('INVALID_STATUS_TRANSITION', 'An ended event cannot be cancelled');
+        await repo.markEventCancelled(client, eventId, reason ?? 'cancelled by the organiser', adminId);
+      });
+      await cancellationPass(eventId, CANCEL_FIRST_PASS_MS);
+      return cancellationView(eventId);
+    },
+
+    eventCancellation: (eventId: string) => cancellationView(eventId),
+
+    /** The background job: continues every unfinished cancellation. */
+    async continueCancellations(): Promise<void> {
+      for (const eventId of await repo.openCancellations(db, 20)) await cancellationPass(eventId, 30_000);
     },
 
     /** Expires holds and pending reservations past their time, in batches; returns how many. */
