@@ -74,9 +74,25 @@ function flagSnapshot(f: ManifestFlag): FlagSnapshot {
   };
 }
 
+interface Spec {
+  components: { schemas: Record<string, unknown> };
+  paths: Record<
+    string,
+    Record<string, { operationId?: string; responses?: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
+}
+
+/** The schema of an operation's 200 answer. */
+function operationResponse(spec: Spec, operationId: string): unknown {
+  for (const methods of Object.values(spec.paths))
+    for (const op of Object.values(methods))
+      if (op.operationId === operationId) return op.responses?.['200']?.content?.['application/json']?.schema;
+  return undefined;
+}
+
 /** The result schemas by command id, and the spec's component schemas they reach (refs rewritten). */
 export function resultSchemas(): { byCommand: Record<string, unknown>; definitions: Record<string, unknown> } {
-  const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as { components: { schemas: Record<string, unknown> } };
+  const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as Spec;
   const rewrite = (value: unknown): unknown =>
     JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/definitions/')) as unknown;
   const byCommand = Object.fromEntries(Object.entries(RESULT_SCHEMAS).map(([id, schema]) => [id, schema.json]));
@@ -85,7 +101,7 @@ export function resultSchemas(): { byCommand: Record<string, unknown>; definitio
   while (pending.length > 0) {
     for (const [, name] of pending.pop()!.matchAll(/"#\/(?:definitions|components\/schemas)\/([^"]+)"/g)) {
       if (name === undefined || name in definitions) continue;
-      const schema = spec.components.schemas[name];
+      const schema = name.startsWith('op.') ? operationResponse(spec, name.slice(3)) : spec.components.schemas[name];
       if (schema === undefined) throw new Error(`the spec has no component schema ${name}`);
       definitions[name] = rewrite(schema);
       pending.push(JSON.stringify(schema));

@@ -3,7 +3,7 @@
 // what every command's run() returns (command-results.ts). API objects are `$ref`s to the spec's
 // component schemas, which scripts/command-snapshot.ts copies from openapi/openapi.json, so a change
 // in the API's shapes shows up as drift in the CLI's snapshot too.
-import type { components } from '@tiketi/sdk';
+import type { components, operations } from '@tiketi/sdk';
 
 type Components = components['schemas'];
 
@@ -16,6 +16,12 @@ export type TypeOf<S> = S extends Schema<infer T> ? T : never;
 
 /** An API object by its name in the spec's components. */
 export const ref = <K extends keyof Components & string>(name: K): Schema<Components[K]> => ({ json: { $ref: `#/definitions/${name}` } });
+/** The 200 answer of an API operation whose schema has no component name (the stats views). */
+export const response = <Op extends keyof operations & string>(
+  operationId: Op,
+): Schema<operations[Op]['responses'] extends { 200: { content: { 'application/json': infer R } } } ? R : never> => ({
+  json: { $ref: `#/definitions/op.${operationId}` },
+});
 export const string: Schema<string> = { json: { type: 'string' } };
 export const integer: Schema<number> = { json: { type: 'integer' } };
 export const number: Schema<number> = { json: { type: 'number' } };

@@ -4,7 +4,7 @@ import type { ApiKey, CreatedApiKey, QueueSettings, User } from '@tiketi/sdk';
 import type { MapSeat } from './api.js';
 import type { CredentialSource } from './base-command.js';
 import type { Counts, SectionSummary } from './seat-map.js';
-import { array, boolean, enums, integer, literal, object, page, ref, string, type TypeOf } from './result-schema.js';
+import { array, boolean, enums, integer, literal, object, page, ref, response, string, type TypeOf } from './result-schema.js';
 
 export interface LoginResult {
   profile: string;
@@ -99,12 +99,19 @@ export const RESULT_SCHEMAS = {
   'events:open-sale': ref('EventDetail'),
   'events:close-sale': ref('EventDetail'),
   'events:delete': deleted,
+  'events:cancel': ref('EventCancellation'),
   'seat-layouts:create': ref('SeatLayout'),
   'seat-layouts:list': page(ref('SeatLayout')),
   'seat-layouts:get': ref('SeatLayout'),
+  'seat-layouts:update': ref('SeatLayout'),
+  'seat-layouts:delete': deleted,
   'ticket-types:create': ref('TicketType'),
   'ticket-types:list': page(ref('TicketType')),
   'ticket-types:update': ref('TicketType'),
+  'ticket-types:delete': deleted,
+  'holds:list': page(ref('Hold')),
+  'holds:get': ref('Hold'),
+  'holds:release': ref('Hold'),
   'seats:map': object({
     eventId: string,
     version: integer,
@@ -115,6 +122,7 @@ export const RESULT_SCHEMAS = {
   'reservations:list': page(ref('Reservation')),
   'reservations:get': ref('Reservation'),
   'reservations:cancel': ref('Reservation'),
+  'reservations:complimentary': ref('Reservation'),
   'payments:list': page(ref('Payment')),
   'payments:get': ref('Payment'),
   'payments:refund': ref('Payment'),
@@ -134,6 +142,20 @@ export const RESULT_SCHEMAS = {
   'queue:pause': ref('QueueSettings'),
   'queue:resume': ref('QueueSettings'),
   'queue:admit': ref('AdmitResult'),
+  'stats:overview': response('statsOverview'),
+  'stats:daily': response('statsDaily'),
+  'stats:events': response('statsEvents'),
+  'stats:event': response('statsEvent'),
+  'stats:payments': response('statsPayments'),
+  'stats:revenue': response('statsRevenue'),
+  'stats:users': response('statsUsers'),
+  'stats:hourly-traffic': response('statsHourlyTraffic'),
+  'stats:conversion': response('statsConversion'),
+  'stats:cancellations': response('statsCancellations'),
+  'stats:realtime': response('statsRealtime'),
+  'stats:seat-preferences': response('statsSeatPreferences'),
+  'stats:user-behavior': response('statsUserBehavior'),
+  'stats:performance': response('statsPerformance'),
   'queue:watch': object({ eventId: string, updates: integer, last: ref('QueueSettings') }),
 };
 
