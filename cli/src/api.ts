@@ -12,6 +12,10 @@ import type {
   ListPaymentsQuery,
   ListReservationsQuery,
   RefundPaymentBody,
+  CallInit,
+  Hold,
+  operations,
+  Page,
   Tiketi,
   UpdateEventBody,
   UpdateNewsBody,
@@ -50,11 +54,29 @@ export function catalogApi(client: Tiketi) {
       list: (query: Query) => client.seatLayouts.list(query),
       get: (layoutId: string) => client.seatLayouts.get(layoutId),
       create: (body: Body) => client.seatLayouts.create(body as CreateSeatLayoutBody),
+      // Routes the SDK has no namespace method for yet go through its typed `request`.
+      update: (layoutId: string, body: Body) =>
+        client.request((http, init) =>
+          http.PATCH('/v1/seat-layouts/{layoutId}', { params: { path: { layoutId } }, body: body as UpdateSeatLayoutBody, ...init }),
+        ),
+      delete: async (layoutId: string) => {
+        await client.request((http, init) => http.DELETE('/v1/seat-layouts/{layoutId}', { params: { path: { layoutId } }, ...init }));
+      },
     },
     ticketTypes: {
       list: async (eventId: string) => ({ data: await client.ticketTypes.list(eventId) }),
       create: (eventId: string, body: Body) => client.ticketTypes.create(eventId, body as CreateTicketTypeBody),
       update: (ticketTypeId: string, body: Body) => client.ticketTypes.update(ticketTypeId, body as UpdateTicketTypeBody),
+      delete: async (ticketTypeId: string) => {
+        await client.request((http, init) =>
+          http.DELETE('/v1/ticket-types/{ticketTypeId}', { params: { path: { ticketTypeId } }, ...init }),
+        );
+      },
+    },
+    holds: {
+      list: (query: Query) =>
+        pages<Hold>(client, query, (http, q, init) => http.GET('/v1/holds', { params: { query: q as ListHoldsQuery }, ...init })),
+      get: (holdId: string) => client.holds.get(holdId),
     },
     news: {
       list: (query: Query) => client.news.list(query),
@@ -85,3 +107,34 @@ export function catalogApi(client: Tiketi) {
 }
 
 export type CatalogApi = ReturnType<typeof catalogApi>;
+
+type ListHoldsQuery = NonNullable<operations['listHolds']['parameters']['query']>;
+export type UpdateSeatLayoutBody = NonNullable<operations['updateSeatLayout']['requestBody']>['content']['application/json'];
+
+/**
+ * A list route the SDK has no namespace method for, as the SDK's own lists are: awaitable for the
+ * first page and async-iterable over every item of every page (for --all).
+ */
+function pages<T>(
+  client: Tiketi,
+  query: Query,
+  get: (
+    http: Parameters<Parameters<Tiketi['request']>[0]>[0],
+    query: Query,
+    init: CallInit,
+  ) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>,
+): PromiseLike<Page<T>> & AsyncIterable<T> {
+  const page = (cursor: string | undefined) =>
+    client.request((http, init) => get(http, cursor === undefined ? query : { ...query, cursor }, init)) as Promise<Page<T>>;
+  return {
+    then: (ok, fail) => page(undefined).then(ok, fail),
+    async *[Symbol.asyncIterator]() {
+      let cursor: string | undefined;
+      do {
+        const current = await page(cursor);
+        yield* current.data;
+        cursor = current.nextCursor ?? undefined;
+      } while (cursor);
+    },
+  };
+}

@@ -1,4 +1,7 @@
 // Request bodies from a JSON or YAML file (`--file x.yaml`, `-` for stdin) or inline (`--data`).
+// `update --file` also takes what `get --json` printed: the envelope is unwrapped and the fields the
+// API does not let you change (id, createdAt, ticketTypes ...) are left out, so get → edit → update
+// is a round trip.
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { CliFailure, EXIT_CODES } from './failures.js';
@@ -50,3 +53,28 @@ export async function readBody(flags: { file?: string; data?: string }): Promise
   }
   return parseBody(text, file);
 }
+
+/**
+ * An update body as the API takes it. A `get --json` answer (the `{ status, result }` envelope, or
+ * the bare object with its `id`) keeps only the writable fields; the rest are named in `ignored`.
+ * A hand-written body is passed on as it is, so a typo still gets the API's VALIDATION_FAILED.
+ */
+export function updateBody(body: Body, writable: readonly string[]): { body: Body; ignored: string[] } {
+  const result = body.status === 'ok' && typeof body.result === 'object' && body.result !== null ? (body.result as Body) : undefined;
+  const object = result ?? body;
+  if (!result && !('id' in object)) return { body: object, ignored: [] };
+  const keep = new Set(writable);
+  const ignored = Object.keys(object).filter((k) => !keep.has(k));
+  return { body: Object.fromEntries(Object.entries(object).filter(([k]) => keep.has(k))), ignored };
+}
+
+/**
+ * Every key of `B`, each once: the compiler fails when the API's update body gains or loses a
+ * field, so the list of writable fields cannot drift from the spec.
+ */
+export const keysOf =
+  <B>() =>
+  <const K extends readonly (keyof B & string)[]>(
+    keys: K & ([Exclude<keyof B, K[number]>] extends [never] ? unknown : never),
+  ): readonly string[] =>
+    keys;

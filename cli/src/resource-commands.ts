@@ -3,8 +3,8 @@
 import { Flags, type Command, type Interfaces } from '@oclif/core';
 import type { Tiketi } from '@tiketi/sdk';
 import { catalogApi, type Body, type CatalogApi, type Query } from './api.js';
-import { TiketiCommand, type Column } from './base-command.js';
-import { readBody } from './input.js';
+import { confirmFlags, tableFlags, TiketiCommand, type Column } from './base-command.js';
+import { readBody, updateBody } from './input.js';
 import type { DeleteResult, ListResult } from './results.js';
 
 type Params = Record<string, string>;
@@ -71,7 +71,7 @@ export function listCommand<T>(
     static override description = spec.description;
     static override examples = spec.examples ?? [];
     static override args = spec.args ?? {};
-    static override flags = { ...(spec.paged ? pageFlags : {}), ...spec.flags };
+    static override flags = { ...(spec.paged ? pageFlags : {}), ...tableFlags, ...spec.flags };
 
     public async run(): Promise<ListResult<T>> {
       const api = await this.api(spec.access);
@@ -89,7 +89,7 @@ export function listCommand<T>(
         return { data: first.data, nextCursor: first.nextCursor ?? null };
       });
       this.table(page.data, spec.columns, spec.empty);
-      if (page.nextCursor) this.log(`More: --cursor ${page.nextCursor} (or --all)`);
+      if (page.nextCursor) this.hint(`More: --cursor ${page.nextCursor} (or --all)`);
       return page;
     }
   };
@@ -112,9 +112,16 @@ export function getCommand<T extends object>(spec: Spec & { fetch: (api: Catalog
   };
 }
 
-/** create and update: the body comes from --file or --data. */
+/**
+ * create and update: the body comes from --file or --data. An update names its `writable` fields,
+ * so it also takes what `get --json` printed (the other fields are ignored, with a warning).
+ */
 export function writeCommand<T extends { id: string }>(
-  spec: Spec & { send: (api: CatalogApi, params: Params, body: Body) => Promise<T>; done: (result: T) => string },
+  spec: Spec & {
+    send: (api: CatalogApi, params: Params, body: Body) => Promise<T>;
+    done: (result: T) => string;
+    writable?: readonly string[];
+  },
 ) {
   return class extends ResourceCommand {
     static override summary = spec.summary;
@@ -124,7 +131,12 @@ export function writeCommand<T extends { id: string }>(
     static override flags = { ...bodyFlags, ...spec.flags };
 
     public async run(): Promise<T> {
-      const body = await readBody(this.options as { file?: string; data?: string });
+      let body = await readBody(this.options as { file?: string; data?: string });
+      if (spec.writable) {
+        const update = updateBody(body, spec.writable);
+        body = update.body;
+        if (update.ignored.length > 0) this.warn(`Ignored fields that cannot be changed: ${update.ignored.join(', ')}`);
+      }
       const api = await this.api(spec.access);
       const result = await this.spin('Sending', () => spec.send(api, this.params, body));
       this.log(spec.done(result));
@@ -134,17 +146,19 @@ export function writeCommand<T extends { id: string }>(
   };
 }
 
+/** Deletes ask first on a terminal; scripts pass --yes. */
 export function deleteCommand(spec: Spec & { idArg: string; noun: string; send: (api: CatalogApi, id: string) => Promise<void> }) {
   return class extends ResourceCommand {
     static override summary = spec.summary;
     static override description = spec.description;
     static override examples = spec.examples ?? [];
     static override args = spec.args ?? {};
-    static override flags = { ...spec.flags };
+    static override flags = { ...confirmFlags, ...spec.flags };
 
     public async run(): Promise<DeleteResult> {
       const id = this.params[spec.idArg]!;
       const api = await this.api(spec.access);
+      await this.confirmDestructive(`Delete ${spec.noun} ${id}`);
       await this.spin(`Deleting the ${spec.noun}`, () => spec.send(api, id));
       this.log(`Deleted ${spec.noun} ${id}.`);
       return { id, deleted: true };

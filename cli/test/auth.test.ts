@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createTestApp, registerUser, type TestApp } from '../../test/harness/app.js';
-import { runCli, tempConfigHome } from './run-cli.js';
+import { resultOf, runCli, tempConfigHome } from './run-cli.js';
 
 let t: TestApp;
 let admin: { email: string; password: string };
@@ -21,7 +21,7 @@ describe('login, whoami, logout', { timeout: 120_000 }, () => {
     const login = await runCli(['login', '--email', admin.email, '--password', admin.password, '--api-url', t.baseUrl, '--json'], env);
     expect(login.stderr).toBe('');
     expect(login.code).toBe(0);
-    expect(login.json).toMatchObject({ profile: 'default', apiUrl: t.baseUrl, user: { email: admin.email, role: 'admin' } });
+    expect(resultOf(login)).toMatchObject({ profile: 'default', apiUrl: t.baseUrl, user: { email: admin.email, role: 'admin' } });
 
     const file = path.join(home, 'tiketi', 'profiles.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -33,7 +33,7 @@ describe('login, whoami, logout', { timeout: 120_000 }, () => {
     // No TIKETI_API_URL: the profile remembers where it signed in.
     const whoami = await runCli(['whoami', '--json'], env);
     expect(whoami.code).toBe(0);
-    expect(whoami.json).toMatchObject({ profile: 'default', credential: 'profile', user: { email: admin.email, role: 'admin' } });
+    expect(resultOf(whoami)).toMatchObject({ profile: 'default', credential: 'profile', user: { email: admin.email, role: 'admin' } });
 
     const human = await runCli(['whoami'], env);
     expect(human.code).toBe(0);
@@ -41,7 +41,7 @@ describe('login, whoami, logout', { timeout: 120_000 }, () => {
     expect(human.stdout).toContain('admin');
 
     const logout = await runCli(['logout', '--json'], env);
-    expect(logout.json).toEqual({ profile: 'default', loggedOut: true, revokedOnServer: true });
+    expect(resultOf(logout)).toEqual({ profile: 'default', loggedOut: true, revokedOnServer: true });
     // The sign-in is revoked on the server too: the saved refresh token no longer works.
     const refresh = await fetch(`${t.baseUrl}/v1/auth/refresh`, {
       method: 'POST',
@@ -63,8 +63,8 @@ describe('login, whoami, logout', { timeout: 120_000 }, () => {
       env,
     );
     expect(second.code).toBe(0);
-    expect((await runCli(['whoami', '--json'], env)).json).toMatchObject({ user: { role: 'admin' } });
-    expect((await runCli(['whoami', '--json', '--profile', 'shopper'], env)).json).toMatchObject({
+    expect(resultOf(await runCli(['whoami', '--json'], env))).toMatchObject({ user: { role: 'admin' } });
+    expect(resultOf(await runCli(['whoami', '--json', '--profile', 'shopper'], env))).toMatchObject({
       user: { email: user.email, role: 'user' },
     });
     // A user account is refused admin commands with the permission exit code.
@@ -120,13 +120,13 @@ describe('api-keys', { timeout: 120_000 }, () => {
 
     const created = await runCli(['api-keys', 'create', '--name', 'ci', '--json'], env);
     expect(created.code).toBe(0);
-    const key = created.json as { id: string; name: string; secret: string; prefix: string };
+    const key = resultOf(created) as { id: string; name: string; secret: string; prefix: string };
     expect(key).toMatchObject({ name: 'ci', scopes: ['read-only'] });
     expect(key.secret).toMatch(/^tk_/);
 
     const listed = await runCli(['api-keys', 'list', '--json'], env);
     expect(listed.code).toBe(0);
-    const page = listed.json as { data: { id: string; revokedAt: string | null; secret?: string }[]; nextCursor: string | null };
+    const page = resultOf(listed) as { data: { id: string; revokedAt: string | null; secret?: string }[]; nextCursor: string | null };
     expect(page.data.map((k) => k.id)).toContain(key.id);
     expect(page.data.every((k) => k.secret === undefined)).toBe(true);
 
@@ -138,23 +138,23 @@ describe('api-keys', { timeout: 120_000 }, () => {
     const keyEnv = { XDG_CONFIG_HOME: tempConfigHome(), TIKETI_API_URL: t.baseUrl, TIKETI_API_KEY: key.secret };
     const viaKey = await runCli(['whoami', '--json'], keyEnv);
     expect(viaKey.code).toBe(0);
-    expect(viaKey.json).toMatchObject({ credential: 'TIKETI_API_KEY', user: { email: admin.email, role: 'admin' } });
+    expect(resultOf(viaKey)).toMatchObject({ credential: 'TIKETI_API_KEY', user: { email: admin.email, role: 'admin' } });
     expect((await runCli(['keyword-mappings', 'list', '--json'], keyEnv)).code).toBe(0);
     // A key cannot manage keys: that needs `tiketi login`.
     const minted = await runCli(['api-keys', 'create', '--name', 'minted', '--json'], keyEnv);
     expect(minted.json).toMatchObject({ code: 'FORBIDDEN', exitCode: 4 });
 
-    const revoked = await runCli(['api-keys', 'revoke', key.id, '--json'], env);
+    const revoked = await runCli(['api-keys', 'revoke', '--yes', key.id, '--json'], env);
     expect(revoked.code).toBe(0);
-    expect(revoked.json).toMatchObject({ id: key.id });
-    expect((revoked.json as { revokedAt: string | null }).revokedAt).not.toBeNull();
+    expect(resultOf(revoked)).toMatchObject({ id: key.id });
+    expect((resultOf(revoked) as { revokedAt: string | null }).revokedAt).not.toBeNull();
 
     const refused = await runCli(['keyword-mappings', 'list', '--json'], keyEnv);
     expect(refused.code).toBe(3);
     expect(refused.json).toMatchObject({ status: 'error', code: 'INVALID_API_KEY', exitCode: 3, httpStatus: 401 });
     expect((refused.json as { suggestion: string }).suggestion).toMatch(/api-keys create/);
 
-    const again = await runCli(['api-keys', 'revoke', '00000000-0000-4000-8000-000000000000', '--json'], env);
+    const again = await runCli(['api-keys', 'revoke', '--yes', '00000000-0000-4000-8000-000000000000', '--json'], env);
     expect(again.code).toBe(5);
     expect(again.json).toMatchObject({ code: 'API_KEY_NOT_FOUND', exitCode: 5 });
   });
@@ -164,18 +164,18 @@ describe('api-keys', { timeout: 120_000 }, () => {
     await runCli(['login', '-e', admin.email, '-p', admin.password, '--api-url', t.baseUrl, '--json'], env);
     for (const name of ['page-a', 'page-b', 'page-c'])
       expect((await runCli(['api-keys', 'create', '-n', name, '--json'], env)).code).toBe(0);
-    const first = (await runCli(['api-keys', 'list', '--limit', '2', '--json'], env)).json as {
+    const first = resultOf(await runCli(['api-keys', 'list', '--limit', '2', '--json'], env)) as {
       data: { id: string }[];
       nextCursor: string;
     };
     expect(first.data).toHaveLength(2);
     expect(first.nextCursor).toBeTruthy();
-    const second = (await runCli(['api-keys', 'list', '--limit', '2', '--cursor', first.nextCursor, '--json'], env)).json as {
+    const second = resultOf(await runCli(['api-keys', 'list', '--limit', '2', '--cursor', first.nextCursor, '--json'], env)) as {
       data: { id: string }[];
     };
     expect(second.data.length).toBeGreaterThan(0);
     expect(second.data.map((k) => k.id)).not.toContain(first.data[0]!.id);
-    const all = (await runCli(['api-keys', 'list', '--limit', '2', '--all', '--json'], env)).json as {
+    const all = resultOf(await runCli(['api-keys', 'list', '--limit', '2', '--all', '--json'], env)) as {
       data: { id: string; name: string }[];
       nextCursor: null;
     };
@@ -199,11 +199,11 @@ describe('sessions and users', { timeout: 120_000 }, () => {
     const adminEnv = { XDG_CONFIG_HOME: tempConfigHome() };
     await runCli(['login', '-e', admin.email, '-p', admin.password, '--api-url', t.baseUrl, '--json'], adminEnv);
     const promoted = await runCli(['users', 'set-role', user.userId, 'admin', '--json'], adminEnv);
-    expect(promoted.json).toMatchObject({ id: user.userId, role: 'admin' });
+    expect(resultOf(promoted)).toMatchObject({ id: user.userId, role: 'admin' });
 
     const whoami = await runCli(['whoami', '--json'], env);
     expect(whoami.code).toBe(0);
-    expect(whoami.json).toMatchObject({ user: { id: user.userId, role: 'admin' } });
+    expect(resultOf(whoami)).toMatchObject({ user: { id: user.userId, role: 'admin' } });
     const after = JSON.parse(readFileSync(file, 'utf8')).profiles.default;
     expect(after.token).not.toBe(before.token);
     expect(after.refreshToken).not.toBe(before.refreshToken);
@@ -212,7 +212,7 @@ describe('sessions and users', { timeout: 120_000 }, () => {
 
     // Signed out everywhere: the profile is cleared and the old pair is dead.
     const out = await runCli(['logout', '--everywhere', '--json'], env);
-    expect(out.json).toEqual({ profile: 'default', loggedOut: true, revokedOnServer: true });
+    expect(resultOf(out)).toEqual({ profile: 'default', loggedOut: true, revokedOnServer: true });
     const reuse = await runCli(['whoami', '--json'], { ...env, TIKETI_TOKEN: after.token });
     expect(reuse.json).toMatchObject({ code: 'INVALID_TOKEN', exitCode: 3 });
   });
@@ -223,8 +223,8 @@ describe('sessions and users', { timeout: 120_000 }, () => {
     const user = await registerUser(t.app);
     const listed = await runCli(['users', 'list', '--email', user.email.toUpperCase(), '--json'], env);
     expect(listed.code).toBe(0);
-    expect((listed.json as { data: { id: string }[] }).data.map((u) => u.id)).toEqual([user.userId]);
-    const admins = (await runCli(['users', 'list', '--role', 'admin', '--all', '--json'], env)).json as { data: { role: string }[] };
+    expect((resultOf(listed) as { data: { id: string }[] }).data.map((u) => u.id)).toEqual([user.userId]);
+    const admins = resultOf(await runCli(['users', 'list', '--role', 'admin', '--all', '--json'], env)) as { data: { role: string }[] };
     expect(admins.data.length).toBeGreaterThan(0);
     expect(admins.data.every((u) => u.role === 'admin')).toBe(true);
     const human = await runCli(['users', 'list', '--email', user.email], env);

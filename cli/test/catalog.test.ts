@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createTestApp, registerUser, type TestApp } from '../../test/harness/app.js';
-import { runCli, tempConfigHome, type CliRun } from './run-cli.js';
+import { resultOf, runCli, tempConfigHome, type CliRun } from './run-cli.js';
 
 let t: TestApp;
 let env: Record<string, string>;
@@ -12,7 +12,7 @@ let dir: string;
 const ok = (run: CliRun) => {
   expect(run.stderr, run.stdout).toBe('');
   expect(run.code).toBe(0);
-  return run.json as Record<string, unknown> & { id: string };
+  return resultOf(run) as Record<string, unknown> & { id: string };
 };
 const file = (name: string, text: string) => {
   const p = path.join(dir, name);
@@ -100,7 +100,7 @@ sections:
     expect(bad.json).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED', exitCode: 2 });
     expect((bad.json as { errors: { path: string }[] }).errors[0]!.path).toBe('/body/status');
 
-    expect(ok(await runCli(['events', 'delete', event.id, '--json'], env))).toEqual({ id: event.id, deleted: true });
+    expect(ok(await runCli(['events', 'delete', event.id, '--yes', '--json'], env))).toEqual({ id: event.id, deleted: true });
     const gone = await runCli(['events', 'get', event.id, '--json'], env);
     expect(gone.code).toBe(5);
     expect(gone.json).toMatchObject({ code: 'EVENT_NOT_FOUND', exitCode: 5 });
@@ -145,7 +145,7 @@ sections:
     expect(ok(await runCli(['news', 'update', news.id, '--data', 'isPinned: true', '--json'], env))).toMatchObject({ isPinned: true });
     const list = ok(await runCli(['news', 'list', '--json'], env)) as unknown as { data: { id: string }[] };
     expect(list.data[0]!.id).toBe(news.id); // pinned first
-    ok(await runCli(['news', 'delete', news.id, '--json'], env));
+    ok(await runCli(['news', 'delete', news.id, '--yes', '--json'], env));
     expect((await runCli(['news', 'get', news.id, '--json'], env)).json).toMatchObject({ code: 'NEWS_NOT_FOUND', exitCode: 5 });
   });
 
@@ -157,7 +157,7 @@ sections:
     const dup = await runCli(['keyword-mappings', 'create', '--data', '{ korean: 아이유, english: IU }', '--json'], env);
     expect(dup.code).toBe(6);
     expect(dup.json).toMatchObject({ code: 'KEYWORD_MAPPING_EXISTS', exitCode: 6 });
-    expect(ok(await runCli(['keyword-mappings', 'delete', mapping.id, '--json'], env))).toEqual({ id: mapping.id, deleted: true });
+    expect(ok(await runCli(['keyword-mappings', 'delete', mapping.id, '--yes', '--json'], env))).toEqual({ id: mapping.id, deleted: true });
   });
 
   it('refuses admin commands to a user account with the permission exit code', async () => {

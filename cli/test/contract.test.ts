@@ -10,8 +10,12 @@ describe('CLI contract', () => {
   });
 
   it('offers --json and --profile on every command', () => {
-    for (const command of currentSnapshot()) {
-      expect(command.flags, command.command).toEqual(expect.arrayContaining(['json', 'profile']));
+    for (const command of currentSnapshot().commands) {
+      expect(
+        command.flags.map((f) => f.name),
+        command.command,
+      ).toEqual(expect.arrayContaining(['json', 'profile', 'timeout']));
+      expect(command.result, command.command).toBeTruthy();
     }
   });
 

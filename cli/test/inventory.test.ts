@@ -2,14 +2,14 @@
 // holds and cancels, and an admin lists, reads and cancels reservations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createAdmin, createTestApp, registerUser, type TestApp } from '../../test/harness/app.js';
-import { runCli, startCli, tempConfigHome, type CliRun } from './run-cli.js';
+import { resultOf, runCli, startCli, tempConfigHome, type CliRun } from './run-cli.js';
 
 let t: TestApp;
 let env: Record<string, string>;
 const ok = (run: CliRun) => {
   expect(run.stderr, run.stdout).toBe('');
   expect(run.code).toBe(0);
-  return run.json as Record<string, unknown> & { id: string };
+  return resultOf(run) as Record<string, unknown> & { id: string };
 };
 
 interface SeatMapJson {
@@ -114,12 +114,12 @@ describe('seat map and reservations against a live API', { timeout: 180_000 }, (
       totalAmount: 2000,
     });
 
-    const cancelled = ok(await runCli(['reservations', 'cancel', reservationId, '--reason', 'customer asked', '--json'], env));
+    const cancelled = ok(await runCli(['reservations', 'cancel', '--yes', reservationId, '--reason', 'customer asked', '--json'], env));
     expect(cancelled).toMatchObject({ id: reservationId, status: 'cancelled' });
     const freed = ok(await runCli(['seats', 'map', eventId, '--json'], env)) as unknown as SeatMapJson;
     expect(freed.counts).toMatchObject({ available: 14, held: 0 });
 
-    const unknown = await runCli(['reservations', 'cancel', '00000000-0000-4000-8000-000000000000', '--json'], env);
+    const unknown = await runCli(['reservations', 'cancel', '--yes', '00000000-0000-4000-8000-000000000000', '--json'], env);
     expect(unknown.code).toBe(5);
     expect(unknown.json).toMatchObject({ code: 'RESERVATION_NOT_FOUND', exitCode: 5 });
   });

@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createTestApp, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture, createUsers } from '../../test/harness/fixtures.js';
 import { approve, httpCaller, reserveAndPrepare } from '../../test/harness/payments.js';
-import { runCli, tempConfigHome, type CliRun } from './run-cli.js';
+import { resultOf, runCli, tempConfigHome, type CliRun } from './run-cli.js';
 
 let t: TestApp;
 let env: Record<string, string>;
 const ok = (run: CliRun) => {
   expect(run.stderr, run.stdout).toBe('');
   expect(run.code).toBe(0);
-  return run.json as Record<string, unknown>;
+  return resultOf(run) as Record<string, unknown>;
 };
 
 describe('payments against a live API', { timeout: 180_000 }, () => {
@@ -44,11 +44,11 @@ describe('payments against a live API', { timeout: 180_000 }, () => {
       amount: 20_000,
     });
 
-    const part = ok(await runCli(['payments', 'refund', paymentKey, '--reason', 'goodwill', '--amount', '5000', '--json'], env));
+    const part = ok(await runCli(['payments', 'refund', '--yes', paymentKey, '--reason', 'goodwill', '--amount', '5000', '--json'], env));
     expect(part).toMatchObject({ status: 'partially_refunded', refundedAmount: 5000 });
-    const full = await runCli(['payments', 'refund', paymentKey, '--reason', 'event cancelled'], env);
+    const full = await runCli(['payments', 'refund', '--yes', paymentKey, '--reason', 'event cancelled'], env);
     expect(full.stdout).toContain(`Payment ${order.orderId} is refunded: 20000 of 20000 KRW refunded.`);
-    const again = await runCli(['payments', 'refund', paymentKey, '--reason', 'again', '--json'], env);
+    const again = await runCli(['payments', 'refund', '--yes', paymentKey, '--reason', 'again', '--json'], env);
     expect([again.code, again.json]).toEqual([6, expect.objectContaining({ code: 'PAYMENT_NOT_REFUNDABLE' })]);
     const missing = await runCli(['payments', 'get', 'NO-SUCH-ORDER', '--json'], env);
     expect([missing.code, missing.json]).toEqual([5, expect.objectContaining({ code: 'PAYMENT_NOT_FOUND' })]);

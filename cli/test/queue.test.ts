@@ -2,14 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createTestApp, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture, createUsers } from '../../test/harness/fixtures.js';
-import { runCli, tempConfigHome, type CliRun } from './run-cli.js';
+import { resultOf, runCli, tempConfigHome, type CliRun } from './run-cli.js';
 
 let t: TestApp;
 let env: Record<string, string>;
 const ok = (run: CliRun) => {
   expect(run.stderr, run.stdout).toBe('');
   expect(run.code).toBe(0);
-  return run.json as Record<string, unknown>;
+  return resultOf(run) as Record<string, unknown>;
 };
 
 describe('queue commands against a live API', { timeout: 180_000 }, () => {

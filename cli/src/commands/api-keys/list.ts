@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core';
-import { TiketiCommand } from '../../base-command.js';
+import { tableFlags, TiketiCommand } from '../../base-command.js';
 import type { ApiKeyListResult } from '../../results.js';
 
 export default class ApiKeysList extends TiketiCommand<typeof ApiKeysList> {
   static override summary = 'List admin API keys, newest first (secrets are never shown again).';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json'];
   static override flags = {
+    ...tableFlags,
     limit: Flags.integer({ description: 'Page size.', default: 50, min: 1, max: 100 }),
     cursor: Flags.string({ description: 'Continue after a previous page (its nextCursor).' }),
     all: Flags.boolean({ description: 'Fetch every page.', default: false, exclusive: ['cursor'] }),
@@ -31,7 +32,7 @@ export default class ApiKeysList extends TiketiCommand<typeof ApiKeysList> {
       ],
       'No API keys.',
     );
-    if (page.nextCursor) this.log(`More: --cursor ${page.nextCursor}`);
+    if (page.nextCursor) this.hint(`More: --cursor ${page.nextCursor} (or --all)`);
     return { data: page.data, nextCursor: page.nextCursor };
   }
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import type { Payment } from '../../api.js';
-import { TiketiCommand } from '../../base-command.js';
+import { confirmFlags, TiketiCommand } from '../../base-command.js';
 import { catalogApi } from '../../api.js';
 
 export default class PaymentsRefund extends TiketiCommand<typeof PaymentsRefund> {
@@ -11,12 +11,15 @@ export default class PaymentsRefund extends TiketiCommand<typeof PaymentsRefund>
   ];
   static override args = { paymentKey: Args.string({ description: "The provider's payment key (see `payments get`).", required: true }) };
   static override flags = {
+    ...confirmFlags,
     reason: Flags.string({ description: 'Why (sent to the provider, at most 200 characters).', required: true }),
     amount: Flags.integer({ description: 'Refund only this much (minor units); omit to refund everything left.', min: 1 }),
   };
 
   public async run(): Promise<Payment> {
     const { client } = await this.signedInClient();
+    const how = this.flags.amount === undefined ? 'in full' : `${this.flags.amount} of it`;
+    await this.confirmDestructive(`Refund payment ${this.args.paymentKey} ${how}`);
     const payment = await this.spin('Refunding', () =>
       catalogApi(client).payments.refund(this.args.paymentKey, {
         reason: this.flags.reason,

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { TiketiCommand } from '../../base-command.js';
+import { tableFlags, TiketiCommand } from '../../base-command.js';
 import type { UserListResult } from '../../results.js';
 
 export default class UsersList extends TiketiCommand<typeof UsersList> {
@@ -9,6 +9,7 @@ export default class UsersList extends TiketiCommand<typeof UsersList> {
     '<%= config.bin %> <%= command.id %> --email @example.com --all --json',
   ];
   static override flags = {
+    ...tableFlags,
     email: Flags.string({ char: 'e', description: 'Only addresses containing this text (any case).' }),
     role: Flags.string({ char: 'r', description: 'Only this role.', options: ['user', 'admin'] }),
     limit: Flags.integer({ description: 'Page size.', default: 50, min: 1, max: 200 }),
@@ -40,7 +41,7 @@ export default class UsersList extends TiketiCommand<typeof UsersList> {
       ],
       'No users.',
     );
-    if (page.nextCursor) this.log(`More: --cursor ${page.nextCursor}`);
+    if (page.nextCursor) this.hint(`More: --cursor ${page.nextCursor} (or --all)`);
     return { data: page.data, nextCursor: page.nextCursor };
   }
 }
