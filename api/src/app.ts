@@ -16,12 +16,14 @@ import { authPlugin } from './modules/auth/plugin.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { createAuthService, type AuthService } from './modules/auth/service.js';
 import { opsRoutes } from './modules/ops/routes.js';
+import { CATALOG_CHANNEL, createCatalogReads } from './modules/catalog/read-cache.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import { createCatalogService } from './modules/catalog/service.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
 import { createInventoryService, type HoldStrategy } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
-import { createRealtimePublisher } from './realtime/bus.js';
+import { SeatViews, seatChangeFromBus } from './modules/inventory/seat-views.js';
+import { REALTIME_CHANNEL, createRealtimePublisher, type RealtimePublisher } from './realtime/bus.js';
 
 export interface AppDeps {
   config: Config;
@@ -116,10 +118,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true } });
 
+  // The read path (issue 11): seat maps and event details from memory, kept current by the seat
+  // changes every instance receives, and by this instance's own as it publishes them (so a caller
+  // reads its own write); catalog changes drop what they touch, here and on every instance.
+  const seatViews = new SeatViews({ db, maxBytes: config.READ_CACHE_MB * 1024 * 1024 });
+  seatViews.register(app.metrics);
+  const catalogReads = createCatalogReads({ db, seatViews });
+  await shared.subscribe(REALTIME_CHANNEL, (raw) => {
+    const change = seatChangeFromBus(raw);
+    if (change) seatViews.receive(change);
+  });
+  await shared.subscribe(CATALOG_CHANNEL, (eventId) => catalogReads.invalidate(eventId));
+  const busPublisher = createRealtimePublisher(shared);
+  const publisher: RealtimePublisher = {
+    ...busPublisher,
+    seatsChanged(eventId, type, seatIds, version) {
+      seatViews.receive({ eventId, type, seatIds, version });
+      return busPublisher.seatsChanged(eventId, type, seatIds, version);
+    },
+  };
+  const catalogService = createCatalogService(db, {
+    onEventChanged: (eventId) => {
+      catalogReads.invalidate(eventId);
+      shared.publish(CATALOG_CHANNEL, eventId).catch((err: unknown) => app.log.error({ err }, 'catalog change publish failed'));
+    },
+  });
+
   const inventoryService = createInventoryService({
     config,
     db,
-    publisher: createRealtimePublisher(shared),
+    publisher,
     holdStrategy: deps.holdStrategy,
     log: (err, msg) => app.log.error({ err }, msg),
   });
@@ -130,8 +158,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, { service: authService });
-      await v1.register(catalogRoutes, { service: createCatalogService(db) });
-      await v1.register(inventoryRoutes, { service: inventoryService, config });
+      await v1.register(catalogRoutes, { service: catalogService, reads: catalogReads });
+      await v1.register(inventoryRoutes, { service: inventoryService, config, views: seatViews });
     },
     { prefix: '/v1' },
   );

@@ -61,6 +61,8 @@ export const ConfigSchema = Type.Object({
   MAX_TICKETS_PER_USER: Type.Integer({ default: 8, minimum: 1 }),
   /** How often the sweeper releases expired holds and reservations, in milliseconds. */
   SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 100 }),
+  /** Memory for the in-memory seat maps of the events being read, in MiB (least-recently-read leave first). */
+  READ_CACHE_MB: Type.Integer({ default: 256, minimum: 1 }),
   /** How long graceful shutdown waits for in-flight requests, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
 });

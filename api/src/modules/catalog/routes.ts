@@ -21,13 +21,19 @@ import {
   UpdateNewsBody,
   UpdateTicketTypeBody,
 } from './schemas.js';
+import { NOT_MODIFIED } from '../inventory/routes.js';
+import { sendCached } from '../inventory/cached-body.js';
+import type { CatalogReads } from './read-cache.js';
 import { toPublicEvent, toPublicKeywordMapping, toPublicNews, toPublicSeatLayout, type CatalogService } from './service.js';
 
 const admin = [{ bearer: [] }];
 const EventParams = StrictObject({ eventId: Uuid() });
 const NoContent = Type.Null({ description: 'Deleted' });
 
-export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService }> = async (app, { service }) => {
+export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService; reads: CatalogReads }> = async (
+  app,
+  { service, reads },
+) => {
   for (const schema of [SeatLayout, TicketType, Event, EventDetail, News, KeywordMapping]) app.addSchema(schema);
   const EventDetailRef = Type.Ref('EventDetail');
 
@@ -49,8 +55,11 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
       const after = decodeCursor<unknown[]>(cursor, filter.q ? 1 : 2);
-      const { rows, next } = await service.listEvents(filter, limit, after);
-      return { data: rows.map(toPublicEvent), nextCursor: next ? encodeCursor(next) : null };
+      // Cached briefly and dropped on any catalog change (read-cache.ts); the key is the validated query.
+      return reads.list(JSON.stringify(request.query), async () => {
+        const { rows, next } = await service.listEvents(filter, limit, after);
+        return { data: rows.map(toPublicEvent), nextCursor: next ? encodeCursor(next) : null };
+      });
     },
   );
 
@@ -78,11 +87,13 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
         operationId: 'getEvent',
         tags: ['events'],
         summary: 'An event with its ticket types, availability and price range',
+        description:
+          'Served from memory: seated availability at `seatVersion`, kept current from the live channel; general-admission availability at most a second old. ETag/If-None-Match.',
         params: EventParams,
-        response: { 200: EventDetailRef, ...problems('EVENT_NOT_FOUND') },
+        response: { 200: EventDetailRef, ...NOT_MODIFIED, ...problems('EVENT_NOT_FOUND') },
       },
     },
-    async (request) => service.getEvent(request.params.eventId),
+    async (request, reply) => sendCached(request, reply, await reads.detail(request.params.eventId)),
   );
 
   app.patch(

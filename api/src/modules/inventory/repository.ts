@@ -29,12 +29,8 @@ export interface SeatForHold extends SeatRow {
   free: boolean;
 }
 
-export interface MapSeatRow extends SeatRow {
-  seat_version: number;
-  /** null when the event has no seats (the LEFT JOIN's empty side). */
-  id: string;
-  map_status: 'available' | 'held' | 'sold';
-}
+/** [seat_version, id, ticket_type_id, section, row_label, seat_number, label, price, x, y, status 0/1/2] */
+export type SeatViewRow = [number, string, string | null, string, string, number, string, number, number | null, number | null, 0 | 1 | 2];
 
 export interface TicketTypeRow {
   id: string;
@@ -378,20 +374,26 @@ export const inventoryRepository = {
     return rows[0]!.seat_version;
   },
 
-  /** The seat map: version and seats in one statement, hence one snapshot. */
-  async seatMap(db: Queryable, eventId: string): Promise<MapSeatRow[]> {
-    const { rows } = await db.query<MapSeatRow>(
-      `SELECT e.seat_version, ${SEAT_COLUMNS},
-         CASE WHEN s.status = 'sold' THEN 'sold'
-              WHEN s.status = 'reserved' THEN 'held'
-              WHEN s.status = 'held' AND s.hold_expires_at >= now() THEN 'held'
-              ELSE 'available' END AS map_status
-       FROM ticket.events e LEFT JOIN ticket.seats s ON s.event_id = e.id
-       WHERE e.id = $1
-       ORDER BY s.section, s.row_number, s.seat_number`,
-      [eventId],
-    );
-    return rows;
+  /**
+   * The versioned seat view (seat-views.ts): the version and every seat with its stored status, in
+   * one statement (one snapshot), in map order. Stored status, not lazy expiry: a seat of an expired
+   * hold stays held until the sweeper releases it, which moves the version; so the state is a
+   * function of the version, which the live channel's messages continue exactly. Array rows: a
+   * stadium is 100,000 of them.
+   */
+  async seatViewRows(db: Queryable, eventId: string): Promise<{ version: number; rows: SeatViewRow[] } | undefined> {
+    const { rows } = await db.query<SeatViewRow & [number]>({
+      text: `SELECT e.seat_version, s.id, s.ticket_type_id, s.section, s.row_label, s.seat_number, s.label, s.price, s.x, s.y,
+                    CASE s.status WHEN 'available' THEN 0 WHEN 'sold' THEN 2 ELSE 1 END
+             FROM ticket.events e LEFT JOIN ticket.seats s ON s.event_id = e.id
+             WHERE e.id = $1
+             ORDER BY s.section, s.row_number, s.seat_number`,
+      values: [eventId],
+      rowMode: 'array',
+    });
+    if (rows.length === 0) return undefined;
+    const version = Number(rows[0]![0]);
+    return { version, rows: rows[0]![1] === null ? [] : rows };
   },
 
   /** A hold with its seats and items; scoped to its owner in the query. */

@@ -190,16 +190,6 @@ export function createInventoryService(deps: {
   // ---------------------------------------------------------------- public operations
 
   return {
-    async seatMap(eventId: string) {
-      const rows = await repo.seatMap(db, eventId);
-      if (rows.length === 0) throw new AppError('EVENT_NOT_FOUND', `No event ${eventId}`);
-      return {
-        eventId,
-        version: rows[0]!.seat_version,
-        seats: rows.filter((r) => r.id !== null).map((r) => ({ ...toSeatView(r), status: r.map_status })),
-      };
-    },
-
     async createHold(req: HoldRequest): Promise<HoldView> {
       if (req.items) {
         const ids = req.items.map((i) => i.ticketTypeId);
