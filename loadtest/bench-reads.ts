@@ -244,11 +244,14 @@ try {
   if (event.status !== 201) throw new Error(`event: ${event.status} ${event.body.slice(0, 300)}`);
   const eventMs = performance.now() - t;
   const stadium = JSON.parse(event.body) as { id: string; totalSeats: number };
+  // fetch here, not the raw client: its per-chunk Buffer.concat is quadratic on a 10 MB body.
+  const base = `http://127.0.0.1:${api.port}`;
   const timed = async (url: string, headers: Record<string, string> = {}) => {
     const start = performance.now();
-    const res = await c.request('GET', url, headers);
+    const res = await fetch(base + url, { headers });
+    const body = await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
-    return { ms: performance.now() - start, bytes: Buffer.byteLength(res.body, 'latin1') };
+    return { ms: performance.now() - start, bytes: Number(res.headers.get('content-length') ?? body.byteLength) };
   };
   const cold = await timed(`/v1/events/${stadium.id}/seats`);
   const warm = await timed(`/v1/events/${stadium.id}/seats`);

@@ -39,7 +39,8 @@ export function createCatalogReads(options: CatalogReadsOptions) {
   const { db, seatViews } = options;
   const generalTtl = options.generalTtlMs ?? 1_000;
   const staticTtl = options.staticTtlMs ?? 30_000;
-  const details = new LRUCache<string, DetailEntry>({ max: 20_000 });
+  // Entries are small (an event row, its types and one rendered body of ~1-2 kB).
+  const details = new LRUCache<string, DetailEntry>({ max: 5_000 });
   const detailLoads = new Map<string, { promise: Promise<DetailEntry | undefined> }>();
   const lists = new LRUCache<string, { value: unknown }>({ max: 1_000, ttl: options.listTtlMs ?? 2_000 });
   const listLoads = new Map<string, Promise<unknown>>();
