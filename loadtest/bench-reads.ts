@@ -12,7 +12,7 @@
 // over rounds of (API req/s) / (bare req/s) of the same round.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,22 @@ const HOLDS_PER_SECOND = Number(process.env.BENCH_HOLDS_PER_SECOND ?? 1000);
 const STADIUM_SEATS = 50_000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds of the bench PostgreSQL: its postmaster (postmaster.pid) and every child of it. */
+function postgresCpuSeconds(dataDir: string): number {
+  const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let total = procCpuSeconds(postmaster);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) total += procCpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
 
 function forkBaseline(kind: 'bare' | 'express', env: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
   const child = fork(path.join(here, 'bench-reads-servers.ts'), {
@@ -154,6 +170,7 @@ try {
     { name: 'TIKETI API', port: api.port, pid: api.child.pid! },
     { name: 'Express + pg (original queries)', port: expressServer.port, pid: expressServer.child.pid! },
   ];
+  console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').trim()} (2 cores, shared)`);
   console.log(
     `bench-reads: event ${eventId} (636 seats); detail ${bodies[routes.detail]!.length} B, seat map ${bodies[routes.seats]!.length} B ` +
       `(gzip ${gzipSync(bodies[routes.seats]!).length} B); ${CLIENTS} clients, ${ROUNDS} rounds of ${SECONDS} s per server`,
@@ -165,6 +182,9 @@ try {
       const perTarget = targets.map(() => ({ rps: [] as number[], cpu: [] as number[] }));
       const ratios: number[] = [];
       const expressRatios: number[] = [];
+      // Server CPU per answer: bare / API. Where the machine is shared and throughput swings from one
+      // second to the next, CPU per request is the steadier measure of the same thing.
+      const cpuRatios: number[] = [];
       let holdStats = { holdsPerSecond: 0, refusedPerSecond: 0, errors: 0 };
       const driver =
         load === 'holds'
@@ -184,13 +204,16 @@ try {
           got.push(r.rps);
         }
         ratios.push(got[1]! / got[0]!);
+        cpuRatios.push(perTarget[0]!.cpu.at(-1)! / perTarget[1]!.cpu.at(-1)!);
         expressRatios.push(got[2]! / got[0]!);
       }
       if (driver) holdStats = await driver.stop();
       const line =
         `| ${route === 'detail' ? 'GET /v1/events/{id}' : 'GET /v1/events/{id}/seats'} | ${load === 'idle' ? 'idle' : `holds ${holdStats.holdsPerSecond.toFixed(0)}/s (+ as many releases)`} ` +
         targets.map((_, i) => `| ${median(perTarget[i]!.rps).toFixed(0)} `).join('') +
-        `| **${median(ratios).toFixed(2)}×** (${ratios.map((r) => r.toFixed(2)).join(', ')}) | ${median(expressRatios).toFixed(2)}× |`;
+        `| **${median(ratios).toFixed(2)}×** (${ratios.map((r) => r.toFixed(2)).join(', ')}) | ${median(expressRatios).toFixed(2)}× ` +
+        targets.map((_, i) => `| ${median(perTarget[i]!.cpu).toFixed(0)} `).join('') +
+        `| **${median(cpuRatios).toFixed(2)}×** |`;
       table.push(line);
       console.log(line);
       if (holdStats.errors) console.log(`  hold driver errors: ${holdStats.errors}`);
@@ -219,6 +242,7 @@ try {
     rows: 20,
     seatsPerRow: 50,
   }));
+  const cpu = () => procCpuSeconds(api.child.pid!) + postgresCpuSeconds(pgServer.dataDir);
   let t = performance.now();
   const layout = await c.request(
     'POST',
@@ -229,6 +253,7 @@ try {
   if (layout.status !== 201) throw new Error(`layout: ${layout.status} ${layout.body.slice(0, 300)}`);
   const layoutMs = performance.now() - t;
   t = performance.now();
+  const cpuBeforeEvent = cpu();
   const event = await c.request(
     'POST',
     '/v1/events',
@@ -243,17 +268,20 @@ try {
   );
   if (event.status !== 201) throw new Error(`event: ${event.status} ${event.body.slice(0, 300)}`);
   const eventMs = performance.now() - t;
+  const eventCpu = cpu() - cpuBeforeEvent;
   const stadium = JSON.parse(event.body) as { id: string; totalSeats: number };
   // fetch here, not the raw client: its per-chunk Buffer.concat is quadratic on a 10 MB body.
   const base = `http://127.0.0.1:${api.port}`;
-  const timed = async (url: string, headers: Record<string, string> = {}) => {
+  const timed = async (url: string, headers: Record<string, string> = { 'accept-encoding': 'identity' }) => {
     const start = performance.now();
     const res = await fetch(base + url, { headers });
     const body = await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
     return { ms: performance.now() - start, bytes: Number(res.headers.get('content-length') ?? body.byteLength) };
   };
+  const cpuBeforeCold = cpu();
   const cold = await timed(`/v1/events/${stadium.id}/seats`);
+  const coldCpu = cpu() - cpuBeforeCold;
   const warm = await timed(`/v1/events/${stadium.id}/seats`);
   const gz = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
   const gzWarm = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
@@ -261,17 +289,19 @@ try {
   const status = await timed(`/v1/events/${stadium.id}/seats/status`);
   c.close();
   console.log(`\nstadium: ${stadium.totalSeats} seats`);
-  console.log('| step | time | size |');
-  console.log('|---|---|---|');
-  console.log(`| POST /v1/seat-layouts (${STADIUM_SEATS} seats) | ${layoutMs.toFixed(0)} ms | |`);
-  console.log(`| POST /v1/events (seats generated) | ${eventMs.toFixed(0)} ms | |`);
-  console.log(`| layout + event | **${(layoutMs + eventMs).toFixed(0)} ms** | |`);
-  console.log(`| GET .../seats, cold (PostgreSQL) | **${cold.ms.toFixed(0)} ms** | ${(cold.bytes / 1e6).toFixed(1)} MB |`);
-  console.log(`| GET .../seats, from memory | ${warm.ms.toFixed(0)} ms | |`);
-  console.log(`| GET .../seats gzip, first (compresses) | ${gz.ms.toFixed(0)} ms | ${(gz.bytes / 1e6).toFixed(2)} MB |`);
-  console.log(`| GET .../seats gzip, again (reused) | ${gzWarm.ms.toFixed(0)} ms | |`);
-  console.log(`| GET .../seats/geometry | ${geometry.ms.toFixed(0)} ms | ${(geometry.bytes / 1e6).toFixed(1)} MB |`);
-  console.log(`| GET .../seats/status | ${status.ms.toFixed(0)} ms | ${(status.bytes / 1e3).toFixed(0)} kB |`);
+  console.log('| step | time | API + PostgreSQL CPU | size |');
+  console.log('|---|---|---|---|');
+  console.log(`| POST /v1/seat-layouts (${STADIUM_SEATS} seats) | ${layoutMs.toFixed(0)} ms | | |`);
+  console.log(`| POST /v1/events (seats generated) | ${eventMs.toFixed(0)} ms | ${eventCpu.toFixed(2)} s | |`);
+  console.log(`| layout + event | **${(layoutMs + eventMs).toFixed(0)} ms** | | |`);
+  console.log(
+    `| GET .../seats, cold (PostgreSQL) | **${cold.ms.toFixed(0)} ms** | ${coldCpu.toFixed(2)} s | ${(cold.bytes / 1e6).toFixed(1)} MB |`,
+  );
+  console.log(`| GET .../seats, from memory | ${warm.ms.toFixed(0)} ms | | |`);
+  console.log(`| GET .../seats gzip, first (compresses) | ${gz.ms.toFixed(0)} ms | | ${(gz.bytes / 1e6).toFixed(2)} MB |`);
+  console.log(`| GET .../seats gzip, again (reused) | ${gzWarm.ms.toFixed(0)} ms | | |`);
+  console.log(`| GET .../seats/geometry | ${geometry.ms.toFixed(0)} ms | | ${(geometry.bytes / 1e6).toFixed(1)} MB |`);
+  console.log(`| GET .../seats/status | ${status.ms.toFixed(0)} ms | | ${(status.bytes / 1e3).toFixed(0)} kB |`);
   await pool.end();
 } finally {
   for (const child of children) child.send('stop');
