@@ -32,12 +32,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const HOLDS_PER_SECOND = Number(process.env.BENCH_HOLDS_PER_SECOND ?? 1000);
 const STADIUM_SEATS = 50_000;
+// BENCH_PARTS=reads or =stadium runs one part only (default both).
+const PARTS = (process.env.BENCH_PARTS ?? 'reads,stadium').split(',');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** CPU seconds of the bench PostgreSQL: its postmaster (postmaster.pid) and every child of it. */
+/** CPU seconds of the bench PostgreSQL (data in dataDir/pg): its postmaster (postmaster.pid) and every child of it. */
 function postgresCpuSeconds(dataDir: string): number {
-  const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const postmaster = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
   let total = procCpuSeconds(postmaster);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -140,6 +142,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'tiketi-bench-reads-'));
 try {
   await migrateUp(pgServer.url, () => {});
   const pool = new pg.Pool({ connectionString: pgServer.url, max: 4 });
+  pool.on('error', (err) => console.error(`bench pool: ${err.message}`));
   await seedSampleCatalog(pool);
   const { rows: events } = await pool.query<{ event_id: string }>(
     'SELECT event_id FROM ticket.seats GROUP BY event_id HAVING count(*) = 636 LIMIT 1',
@@ -177,7 +180,7 @@ try {
   );
 
   const table: string[] = [];
-  for (const load of ['idle', 'holds'] as const) {
+  for (const load of PARTS.includes('reads') ? (['idle', 'holds'] as const) : []) {
     for (const [route, url] of Object.entries(routes)) {
       const perTarget = targets.map(() => ({ rps: [] as number[], cpu: [] as number[] }));
       const ratios: number[] = [];
@@ -225,84 +228,88 @@ try {
   console.log('|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 
-  // ---- stadium: a 50,000-seat layout and event through the API
-  const admin = (
-    await pool.query<{ id: string; email: string }>(
-      `INSERT INTO auth.users (email, name, role) VALUES ($1, 'Bench admin', 'admin') RETURNING id, email`,
-      [`bench-admin-${randomUUID().slice(0, 8)}@example.com`],
-    )
-  ).rows[0]!;
-  const adminToken = await createAuthService(config, pool as never).issueToken({ id: admin.id, email: admin.email, role: 'admin' });
-  const c = new RawHttpConnection(api.port);
-  const auth = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
-  const sections = Array.from({ length: 50 }, (_, i) => ({
-    name: `S${i + 1}`,
-    ticketType: i < 10 ? 'VIP' : i < 30 ? 'R' : 'S',
-    price: i < 10 ? 150_000 : i < 30 ? 120_000 : 90_000,
-    rows: 20,
-    seatsPerRow: 50,
-  }));
-  const cpu = () => procCpuSeconds(api.child.pid!) + postgresCpuSeconds(pgServer.dataDir);
-  let t = performance.now();
-  const layout = await c.request(
-    'POST',
-    '/v1/seat-layouts',
-    auth,
-    JSON.stringify({ name: `Stadium ${randomUUID().slice(0, 8)}`, sections }),
-  );
-  if (layout.status !== 201) throw new Error(`layout: ${layout.status} ${layout.body.slice(0, 300)}`);
-  const layoutMs = performance.now() - t;
-  t = performance.now();
-  const cpuBeforeEvent = cpu();
-  const event = await c.request(
-    'POST',
-    '/v1/events',
-    auth,
-    JSON.stringify({
-      title: 'Stadium concert',
-      venue: 'Seoul World Cup Stadium',
-      eventDate: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-      status: 'on_sale',
-      seatLayoutId: (JSON.parse(layout.body) as { id: string }).id,
-    }),
-  );
-  if (event.status !== 201) throw new Error(`event: ${event.status} ${event.body.slice(0, 300)}`);
-  const eventMs = performance.now() - t;
-  const eventCpu = cpu() - cpuBeforeEvent;
-  const stadium = JSON.parse(event.body) as { id: string; totalSeats: number };
-  // fetch here, not the raw client: its per-chunk Buffer.concat is quadratic on a 10 MB body.
-  const base = `http://127.0.0.1:${api.port}`;
-  const timed = async (url: string, headers: Record<string, string> = { 'accept-encoding': 'identity' }) => {
-    const start = performance.now();
-    const res = await fetch(base + url, { headers });
-    const body = await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
-    return { ms: performance.now() - start, bytes: Number(res.headers.get('content-length') ?? body.byteLength) };
-  };
-  const cpuBeforeCold = cpu();
-  const cold = await timed(`/v1/events/${stadium.id}/seats`);
-  const coldCpu = cpu() - cpuBeforeCold;
-  const warm = await timed(`/v1/events/${stadium.id}/seats`);
-  const gz = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
-  const gzWarm = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
-  const geometry = await timed(`/v1/events/${stadium.id}/seats/geometry`);
-  const status = await timed(`/v1/events/${stadium.id}/seats/status`);
-  c.close();
-  console.log(`\nstadium: ${stadium.totalSeats} seats`);
-  console.log('| step | time | API + PostgreSQL CPU | size |');
-  console.log('|---|---|---|---|');
-  console.log(`| POST /v1/seat-layouts (${STADIUM_SEATS} seats) | ${layoutMs.toFixed(0)} ms | | |`);
-  console.log(`| POST /v1/events (seats generated) | ${eventMs.toFixed(0)} ms | ${eventCpu.toFixed(2)} s | |`);
-  console.log(`| layout + event | **${(layoutMs + eventMs).toFixed(0)} ms** | | |`);
-  console.log(
-    `| GET .../seats, cold (PostgreSQL) | **${cold.ms.toFixed(0)} ms** | ${coldCpu.toFixed(2)} s | ${(cold.bytes / 1e6).toFixed(1)} MB |`,
-  );
-  console.log(`| GET .../seats, from memory | ${warm.ms.toFixed(0)} ms | | |`);
-  console.log(`| GET .../seats gzip, first (compresses) | ${gz.ms.toFixed(0)} ms | | ${(gz.bytes / 1e6).toFixed(2)} MB |`);
-  console.log(`| GET .../seats gzip, again (reused) | ${gzWarm.ms.toFixed(0)} ms | | |`);
-  console.log(`| GET .../seats/geometry | ${geometry.ms.toFixed(0)} ms | | ${(geometry.bytes / 1e6).toFixed(1)} MB |`);
-  console.log(`| GET .../seats/status | ${status.ms.toFixed(0)} ms | | ${(status.bytes / 1e3).toFixed(0)} kB |`);
+  if (PARTS.includes('stadium')) await stadium();
   await pool.end();
+
+  // ---- stadium: a 50,000-seat layout and event through the API
+  async function stadium() {
+    const admin = (
+      await pool.query<{ id: string; email: string }>(
+        `INSERT INTO auth.users (email, name, role) VALUES ($1, 'Bench admin', 'admin') RETURNING id, email`,
+        [`bench-admin-${randomUUID().slice(0, 8)}@example.com`],
+      )
+    ).rows[0]!;
+    const adminToken = await createAuthService(config, pool as never).issueToken({ id: admin.id, email: admin.email, role: 'admin' });
+    const c = new RawHttpConnection(api.port);
+    const auth = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+    const sections = Array.from({ length: 50 }, (_, i) => ({
+      name: `S${i + 1}`,
+      ticketType: i < 10 ? 'VIP' : i < 30 ? 'R' : 'S',
+      price: i < 10 ? 150_000 : i < 30 ? 120_000 : 90_000,
+      rows: 20,
+      seatsPerRow: 50,
+    }));
+    const cpu = () => procCpuSeconds(api.child.pid!) + postgresCpuSeconds(pgServer.dataDir);
+    let t = performance.now();
+    const layout = await c.request(
+      'POST',
+      '/v1/seat-layouts',
+      auth,
+      JSON.stringify({ name: `Stadium ${randomUUID().slice(0, 8)}`, sections }),
+    );
+    if (layout.status !== 201) throw new Error(`layout: ${layout.status} ${layout.body.slice(0, 300)}`);
+    const layoutMs = performance.now() - t;
+    t = performance.now();
+    const cpuBeforeEvent = cpu();
+    const event = await c.request(
+      'POST',
+      '/v1/events',
+      auth,
+      JSON.stringify({
+        title: 'Stadium concert',
+        venue: 'Seoul World Cup Stadium',
+        eventDate: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        status: 'on_sale',
+        seatLayoutId: (JSON.parse(layout.body) as { id: string }).id,
+      }),
+    );
+    if (event.status !== 201) throw new Error(`event: ${event.status} ${event.body.slice(0, 300)}`);
+    const eventMs = performance.now() - t;
+    const eventCpu = cpu() - cpuBeforeEvent;
+    const stadium = JSON.parse(event.body) as { id: string; totalSeats: number };
+    // fetch here, not the raw client: its per-chunk Buffer.concat is quadratic on a 10 MB body.
+    const base = `http://127.0.0.1:${api.port}`;
+    const timed = async (url: string, headers: Record<string, string> = { 'accept-encoding': 'identity' }) => {
+      const start = performance.now();
+      const res = await fetch(base + url, { headers });
+      const body = await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+      return { ms: performance.now() - start, bytes: Number(res.headers.get('content-length') ?? body.byteLength) };
+    };
+    const cpuBeforeCold = cpu();
+    const cold = await timed(`/v1/events/${stadium.id}/seats`);
+    const coldCpu = cpu() - cpuBeforeCold;
+    const warm = await timed(`/v1/events/${stadium.id}/seats`);
+    const gz = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
+    const gzWarm = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
+    const geometry = await timed(`/v1/events/${stadium.id}/seats/geometry`);
+    const status = await timed(`/v1/events/${stadium.id}/seats/status`);
+    c.close();
+    console.log(`\nstadium: ${stadium.totalSeats} seats`);
+    console.log('| step | time | API + PostgreSQL CPU | size |');
+    console.log('|---|---|---|---|');
+    console.log(`| POST /v1/seat-layouts (${STADIUM_SEATS} seats) | ${layoutMs.toFixed(0)} ms | | |`);
+    console.log(`| POST /v1/events (seats generated) | ${eventMs.toFixed(0)} ms | ${eventCpu.toFixed(2)} s | |`);
+    console.log(`| layout + event | **${(layoutMs + eventMs).toFixed(0)} ms** | | |`);
+    console.log(
+      `| GET .../seats, cold (PostgreSQL) | **${cold.ms.toFixed(0)} ms** | ${coldCpu.toFixed(2)} s | ${(cold.bytes / 1e6).toFixed(1)} MB |`,
+    );
+    console.log(`| GET .../seats, from memory | ${warm.ms.toFixed(0)} ms | | |`);
+    console.log(`| GET .../seats gzip, first (compresses) | ${gz.ms.toFixed(0)} ms | | ${(gz.bytes / 1e6).toFixed(2)} MB |`);
+    console.log(`| GET .../seats gzip, again (reused) | ${gzWarm.ms.toFixed(0)} ms | | |`);
+    console.log(`| GET .../seats/geometry | ${geometry.ms.toFixed(0)} ms | | ${(geometry.bytes / 1e6).toFixed(1)} MB |`);
+    console.log(`| GET .../seats/status | ${status.ms.toFixed(0)} ms | | ${(status.bytes / 1e3).toFixed(0)} kB |`);
+  }
 } finally {
   for (const child of children) child.send('stop');
   await sleep(300);

@@ -280,6 +280,37 @@ describe('HTTP for hot reads', () => {
     expect({ price, title }).toEqual({ price: 60_000, title: 'Repriced' });
   });
 
+  it('keeps its seat views within READ_CACHE_MB, least-recently-read events leaving first', async () => {
+    const small = await createTestApp({
+      config: { ...config, READ_CACHE_MB: 1 },
+      databaseUrl: a.databaseUrl,
+      redisPrefix: a.config.REDIS_PREFIX,
+    });
+    try {
+      const events = [];
+      for (let i = 0; i < 12; i++)
+        events.push(await createEventFixture(a.db, { sections: [{ name: 'A', rows: 10, seatsPerRow: 30, price: 1_000 }] }));
+      const gauge = async (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec((await small.app.inject('/metrics')).body)?.[1]);
+      for (const ev of events) {
+        expect((await small.app.inject(`/v1/events/${ev.eventId}/seats`)).statusCode).toBe(200);
+        expect(await gauge('seat_views_bytes')).toBeLessThanOrEqual(1024 * 1024);
+      }
+      const kept = await gauge('seat_views_events');
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(events.length);
+      // The first event read left first: reading it again loads it from PostgreSQL.
+      const loads = async () =>
+        Number(/^seat_views_reads_total\{outcome="load"\} (\d+)/m.exec((await small.app.inject('/metrics')).body)?.[1]);
+      const before = await loads();
+      await small.app.inject(`/v1/events/${events.at(-1)!.eventId}/seats`);
+      expect(await loads()).toBe(before);
+      await small.app.inject(`/v1/events/${events[0]!.eventId}/seats`);
+      expect(await loads()).toBe(before + 1);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('reports the memory of its seat views in /metrics', async () => {
     const metrics = (await a.app.inject('/metrics')).body;
     const bytes = Number(/^seat_views_bytes (\d+)/m.exec(metrics)?.[1]);
