@@ -164,7 +164,8 @@ describe('versioned seat views on two instances', () => {
     }
     // The counters the triggers keep agree with the seats.
     const { rows: counters } = await a.db.query(
-      `SELECT t.id, t.available_quantity, (SELECT count(*)::int FROM ticket.seats s WHERE s.ticket_type_id = t.id AND s.status = 'available') AS counted
+      `SELECT t.id, t.available_quantity + coalesce((SELECT sum(c.available) FROM ticket.seat_counts c WHERE c.ticket_type_id = t.id), 0)::int AS available_quantity,
+              (SELECT count(*)::int FROM ticket.seats s WHERE s.ticket_type_id = t.id AND s.status = 'available') AS counted
        FROM ticket.ticket_types t WHERE t.event_id = $1`,
       [ev.eventId],
     );

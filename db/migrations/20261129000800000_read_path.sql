@@ -12,62 +12,75 @@
 
 ALTER TABLE ticket.seats ADD COLUMN x real, ADD COLUMN y real;
 
+-- The triggers append deltas rather than update the ticket type row: an UPDATE there would lock the
+-- type's row from the seat statement to COMMIT, serialising every hold, release and reservation of
+-- the type behind each other (and, taken mid-transaction in another order than the general-admission
+-- counters, deadlocking a hold batch against a release: inventory-race timed out on it). Appends
+-- never wait. The sweeper folds the deltas into the row (ticket.fold_seat_counts) every second;
+-- readers add what is not folded yet.
+CREATE TABLE ticket.seat_counts (
+  ticket_type_id uuid NOT NULL REFERENCES ticket.ticket_types (id) ON DELETE CASCADE,
+  total          integer NOT NULL,
+  available      integer NOT NULL
+);
+CREATE INDEX seat_counts_type_idx ON ticket.seat_counts (ticket_type_id);
+
 CREATE FUNCTION ticket.seats_count_by_type() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  d record;
 BEGIN
-  -- Ticket types in id order: the lock order of every ticket-type write (no deadlock between two
-  -- statements touching the same types).
-  FOR d IN
-    SELECT ticket_type_id, sum(total)::int AS total, sum(available)::int AS available
-      FROM (SELECT ticket_type_id, 1 AS total, (status = 'available')::int AS available FROM new_rows
-            UNION ALL
-            SELECT ticket_type_id, -1, -(status = 'available')::int FROM old_rows) x
-     WHERE ticket_type_id IS NOT NULL
-     GROUP BY ticket_type_id
-    HAVING sum(total) <> 0 OR sum(available) <> 0
-     ORDER BY ticket_type_id
-  LOOP
-    UPDATE ticket.ticket_types
-       SET total_quantity = total_quantity + d.total, available_quantity = available_quantity + d.available
-     WHERE id = d.ticket_type_id AND kind = 'seated';
-  END LOOP;
+  INSERT INTO ticket.seat_counts (ticket_type_id, total, available)
+  SELECT ticket_type_id, sum(total)::int, sum(available)::int
+    FROM (SELECT ticket_type_id, 1 AS total, (status = 'available')::int AS available FROM new_rows
+          UNION ALL
+          SELECT ticket_type_id, -1, -(status = 'available')::int FROM old_rows) x
+   WHERE ticket_type_id IS NOT NULL
+   GROUP BY ticket_type_id
+  HAVING sum(total) <> 0 OR sum(available) <> 0;
   RETURN NULL;
 END $$;
 
--- One function, three triggers: a transition table exists only for the events that have it, so
--- each trigger names an empty stand-in for the other side.
+-- Transition tables exist only for the events a trigger has, hence one function per event.
 CREATE FUNCTION ticket.seats_count_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  d record;
 BEGIN
-  FOR d IN
-    SELECT ticket_type_id, count(*)::int AS total, count(*) FILTER (WHERE status = 'available')::int AS available
-      FROM new_rows WHERE ticket_type_id IS NOT NULL GROUP BY 1 ORDER BY 1
-  LOOP
-    UPDATE ticket.ticket_types
-       SET total_quantity = total_quantity + d.total, available_quantity = available_quantity + d.available
-     WHERE id = d.ticket_type_id AND kind = 'seated';
-  END LOOP;
+  INSERT INTO ticket.seat_counts (ticket_type_id, total, available)
+  SELECT ticket_type_id, count(*)::int, count(*) FILTER (WHERE status = 'available')::int
+    FROM new_rows WHERE ticket_type_id IS NOT NULL GROUP BY 1;
   RETURN NULL;
 END $$;
 
 CREATE FUNCTION ticket.seats_count_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  d record;
 BEGIN
-  FOR d IN
-    SELECT ticket_type_id, count(*)::int AS total, count(*) FILTER (WHERE status = 'available')::int AS available
-      FROM old_rows WHERE ticket_type_id IS NOT NULL GROUP BY 1 ORDER BY 1
-  LOOP
-    UPDATE ticket.ticket_types
-       SET total_quantity = total_quantity - d.total, available_quantity = available_quantity - d.available
-     WHERE id = d.ticket_type_id AND kind = 'seated';
-  END LOOP;
+  -- Deleting seats comes with deleting their event (cascade); the type may be gone already.
+  INSERT INTO ticket.seat_counts (ticket_type_id, total, available)
+  SELECT o.ticket_type_id, -count(*)::int, -count(*) FILTER (WHERE o.status = 'available')::int
+    FROM old_rows o WHERE o.ticket_type_id IS NOT NULL
+     AND EXISTS (SELECT 1 FROM ticket.ticket_types t WHERE t.id = o.ticket_type_id)
+   GROUP BY 1;
   RETURN NULL;
+END $$;
+
+-- Folds the appended deltas into the ticket types' counters; returns the types changed. One fold at
+-- a time across instances (the others skip), so two folds never lock type rows in opposite orders;
+-- a delta is deleted by exactly the fold that adds it.
+CREATE FUNCTION ticket.fold_seat_counts() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  n integer;
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(hashtext('tiketi:fold_seat_counts')) THEN
+    RETURN 0;
+  END IF;
+  WITH d AS (DELETE FROM ticket.seat_counts RETURNING ticket_type_id, total, available),
+  s AS (SELECT ticket_type_id, sum(total)::int AS total, sum(available)::int AS available FROM d GROUP BY 1),
+  u AS (
+    UPDATE ticket.ticket_types t
+       SET total_quantity = t.total_quantity + s.total, available_quantity = t.available_quantity + s.available
+      FROM s WHERE t.id = s.ticket_type_id AND t.kind = 'seated'
+    RETURNING 1)
+  SELECT count(*)::int INTO n FROM u;
+  RETURN n;
 END $$;
 
 CREATE TRIGGER seats_count_update AFTER UPDATE ON ticket.seats
@@ -122,4 +135,6 @@ DROP TRIGGER seats_count_delete ON ticket.seats;
 DROP FUNCTION ticket.seats_count_by_type();
 DROP FUNCTION ticket.seats_count_inserted();
 DROP FUNCTION ticket.seats_count_deleted();
+DROP FUNCTION ticket.fold_seat_counts();
+DROP TABLE ticket.seat_counts;
 ALTER TABLE ticket.seats DROP COLUMN x, DROP COLUMN y;

@@ -124,17 +124,22 @@ const EVENT_SELECT = `
 const EVENT_FILTER = `($1::text IS NULL OR e.status = $1) AND ($2::timestamptz IS NULL OR e.event_date >= $2)
   AND ($3::timestamptz IS NULL OR e.event_date < $3)`;
 
-// Seated types read the counters the seat triggers keep (migration 20261129000800000_read_path.sql):
+// Seated types read the counters the seat triggers keep (migration 20261129000800000_read_path.sql),
+// plus the deltas not folded yet:
 // no count over the event's seats per read. A seat stays counted as taken until its expired hold is
 // swept (SWEEP_INTERVAL_MS), as the versioned seat map shows it. General-admission tickets of an
 // expired, unswept hold count as available, so listings are right before the sweeper runs.
 const TICKET_TYPE_SELECT = `
   SELECT t.id, t.event_id, t.name, t.kind, t.price, t.description, t.sort_order, t.created_at, t.updated_at, e.currency,
-         t.total_quantity,
-         CASE WHEN t.kind = 'seated' THEN t.available_quantity
+         (t.total_quantity + coalesce(c.total, 0))::int AS total_quantity,
+         CASE WHEN t.kind = 'seated' THEN t.available_quantity + coalesce(c.available, 0)
               ELSE least(t.total_quantity, t.available_quantity + coalesce(g.expired_held, 0)) END::int AS available_quantity
   FROM ticket.ticket_types t
   JOIN ticket.events e ON e.id = t.event_id
+  -- Seat count deltas not folded into the row yet (see the migration).
+  LEFT JOIN LATERAL (
+    SELECT sum(sc.total) AS total, sum(sc.available) AS available
+    FROM ticket.seat_counts sc WHERE sc.ticket_type_id = t.id) c ON t.kind = 'seated'
   LEFT JOIN LATERAL (
     SELECT sum(hi.quantity) AS expired_held
     FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id

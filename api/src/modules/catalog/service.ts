@@ -261,7 +261,7 @@ export function createCatalogService(
   hooks: {
     /**
      * After a committed change of an event, its ticket types or its seats' prices (read caches drop
-     * it); also after a new event (lists change).
+     * it); also after a new event (lists change); '*' after a keyword mapping change (searches change).
      */
     onEventChanged?: (eventId: string) => void;
   } = {},
@@ -545,7 +545,8 @@ export function createCatalogService(
         entityType: input.entityType ?? 'artist',
       });
       if (!row) throw new AppError('KEYWORD_MAPPING_EXISTS', `${input.korean} ↔ ${input.english} is already mapped`);
-      return toPublicKeywordMapping(row);
+      // Mappings change what searches find: '*' drops cached lists and search results.
+      return changed('*', toPublicKeywordMapping(row));
     },
 
     listKeywordMappings: (limit: number, after?: [string, string]) => repo.listKeywordMappings(db, limit, after),
@@ -553,6 +554,7 @@ export function createCatalogService(
     async deleteKeywordMapping(mappingId: string) {
       if (!(await repo.deleteKeywordMapping(db, mappingId)))
         throw new AppError('KEYWORD_MAPPING_NOT_FOUND', `No keyword mapping ${mappingId}`);
+      changed('*', undefined);
     },
   };
 }

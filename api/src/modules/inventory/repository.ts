@@ -415,6 +415,11 @@ export const inventoryRepository = {
     return rows[0];
   },
 
+  /** Folds the seat count deltas the seat triggers append into the ticket types' counters. */
+  async foldSeatCounts(db: Queryable): Promise<void> {
+    await db.query('SELECT ticket.fold_seat_counts()');
+  },
+
   /** Active holds past their expiry, locked; SKIP LOCKED lets several instances sweep at once. */
   async lockExpiredHolds(db: Queryable, limit: number): Promise<string[]> {
     const { rows } = await db.query<{ id: string }>(

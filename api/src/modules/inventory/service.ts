@@ -306,6 +306,8 @@ export function createInventoryService(deps: {
         reservations += n;
         if (n < SWEEP_BATCH) break;
       }
+      // Compaction of the seated availability counters (read-path migration); readers add what is left.
+      await repo.foldSeatCounts(db);
       return { holds, reservations };
     },
   };
