@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'sdk/src/generated/**', 'cli/oclif.manifest.json', 'loadtest/.bin/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'sdk/src/generated/**',
+      'cli/oclif.manifest.json',
+      'loadtest/.bin/**',
+      'coverage/**',
+      '.fuzz-venv/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '../api/src/infra/embedded-postgres.js';
-import { freePort } from '../test/harness/ports.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -29,10 +28,11 @@ export function procCpuSeconds(pid: number): number {
 /** An embedded PostgreSQL in a temporary directory, removed by `stop`. */
 export async function startBenchPostgres(database: string): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tiketi-bench-pg-'));
-  chmodSync(dataDir, 0o755); // PostgreSQL may run as the `postgres` user when we are root
-  const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), database });
+  chmodSync(dataDir, 0o755); // as root, lets the `postgres` user keep the data here (no relocation)
+  const embedded = await startEmbeddedPostgres({ dataDir, ...(database === 'postgres' ? {} : { database }) });
   return {
-    url: embedded.url,
+    // The benches create and clone databases: superuser, on `database`.
+    url: database === 'postgres' ? embedded.superuserUrl : embedded.superuserUrl.replace(/\/postgres$/, `/${database}`),
     dataDir,
     stop: async () => {
       await embedded.stop();
@@ -59,6 +59,9 @@ export async function forkBenchServer(options: {
       REDIS_URL: process.env.REDIS_URL ?? '',
       JWT_SECRET: BENCH_JWT_SECRET,
       RATE_LIMIT: 'off',
+      // Two thousand simulated buyers share one address here: no anti-hoarding limits.
+      HOLDS_PER_IP_PER_EVENT: '0',
+      HOLDS_PER_ACCOUNT_PER_MINUTE: '0',
       LOG_LEVEL: 'silent',
       TIKETI_SEED: 'none',
       ...options.env,

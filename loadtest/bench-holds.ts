@@ -1,5 +1,6 @@
-// Contended holds on one hot section: our batched strategy against a naive baseline (one
-// transaction per hold, one UPDATE per seat, no batching), in the same run, on the same machine.
+// Contended holds on one hot section: our batched strategy (durable commits, the default) against
+// the same with HOLDS_SYNCHRONOUS_COMMIT=off and against a naive baseline (one transaction per hold,
+// one UPDATE per seat, no batching: naive-holds.ts), in the same run, on the same machine.
 //
 //   npm run bench:holds                       # embedded PostgreSQL in a temp dir
 //   DATABASE_URL=postgres://... npm run bench:holds
@@ -40,7 +41,8 @@ const HOLD_TTL_MS = 1000;
 // storefront does; 'blind' picks at random regardless (most attempts then collide).
 const PICK = (process.env.BENCH_PICK ?? 'seat-map') as 'seat-map' | 'blind';
 // BENCH_ONLY=batched: one strategy, no ceilings and no ratio (for profiling); the full run is the default.
-const ONLY = process.env.BENCH_ONLY as 'batched' | 'naive-baseline' | undefined;
+type Strategy = 'batched' | 'batched-async-commit' | 'naive-baseline';
+const ONLY = process.env.BENCH_ONLY as Strategy | undefined;
 // Extra node flags for the API processes, e.g. BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
@@ -162,8 +164,8 @@ async function httpCeiling(adminUrl: string, template: string, raw: boolean): Pr
   return n / 3;
 }
 
-async function runStrategy(adminUrl: string, template: string, strategy: 'batched' | 'naive-baseline'): Promise<Result> {
-  const dbName = `bench_${strategy.replace('-', '_')}_${Date.now()}`;
+async function runStrategy(adminUrl: string, template: string, strategy: Strategy): Promise<Result> {
+  const dbName = `bench_${strategy.replace(/-/g, '_')}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${template}`);
@@ -211,7 +213,7 @@ async function runStrategy(adminUrl: string, template: string, strategy: 'batche
 
   const client = async (index: number) => {
     const http = new RawHttpConnection(apis[index % apis.length]!.port);
-    const path = `/v1/events/${ev.eventId}/holds`;
+    const path = strategy === 'naive-baseline' ? `/bench/naive/events/${ev.eventId}/holds` : `/v1/events/${ev.eventId}/holds`;
     while (!stop) {
       const u = users[Math.floor(Math.random() * users.length)]!;
       const picked = pick();
@@ -359,31 +361,34 @@ try {
       `HTTP ceilings with the same clients: bare node:http ${rawCeiling.toFixed(0)} req/s; our API's GET /health ${apiCeiling.toFixed(0)} req/s (no database, no auth)`,
     );
   }
-  for (const strategy of ONLY ? [ONLY] : (['batched', 'naive-baseline'] as const)) {
+  for (const strategy of ONLY ? [ONLY] : (['batched', 'batched-async-commit', 'naive-baseline'] as const)) {
     const r = await runStrategy(adminUrl, template, strategy);
     results.push(r);
     console.log(
-      `${strategy.padEnd(15)} attempts/s ${(r.attempts / r.seconds).toFixed(0).padStart(6)}  holds/s ${(r.held / r.seconds).toFixed(0).padStart(6)}  ` +
+      `${strategy.padEnd(20)} attempts/s ${(r.attempts / r.seconds).toFixed(0).padStart(6)}  holds/s ${(r.held / r.seconds).toFixed(0).padStart(6)}  ` +
         `p50 ${r.p50.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  ` +
         `409s ${JSON.stringify(r.refused)}  errors ${r.errors}  double holds ${r.doubleHolds}  (holds in DB ${r.holdsInDb}, answered 201 ${r.held})`,
     );
-    if (r.errors > 0) console.log(`${''.padEnd(15)} errors: ${JSON.stringify(r.errorKinds)}`);
+    if (r.errors > 0) console.log(`${''.padEnd(20)} errors: ${JSON.stringify(r.errorKinds)}`);
     const perAttempt = (share: number) => ((share * r.seconds * 1000) / Math.max(1, r.attempts)).toFixed(2);
     console.log(
-      `${''.padEnd(15)} CPU ms per attempt: load generator ${perAttempt(r.cpu.generator)}, API ${perAttempt(r.cpu.api)}, PostgreSQL ${perAttempt(r.cpu.postgres)}`,
+      `${''.padEnd(20)} CPU ms per attempt: load generator ${perAttempt(r.cpu.generator)}, API ${perAttempt(r.cpu.api)}, PostgreSQL ${perAttempt(r.cpu.postgres)}`,
     );
     console.log(
-      `${''.padEnd(15)} CPU (cores busy): load generator ${r.cpu.generator.toFixed(2)}, API ${r.cpu.api.toFixed(2)}, PostgreSQL ${r.cpu.postgres.toFixed(2)}; whole machine ${r.cpu.machine.toFixed(2)} of ${cpus().length}`,
+      `${''.padEnd(20)} CPU (cores busy): load generator ${r.cpu.generator.toFixed(2)}, API ${r.cpu.api.toFixed(2)}, PostgreSQL ${r.cpu.postgres.toFixed(2)}; whole machine ${r.cpu.machine.toFixed(2)} of ${cpus().length}`,
     );
   }
 } finally {
   await stopPg?.();
 }
 if (ONLY) process.exit(results.some((r) => r.doubleHolds > 0) ? 1 : 0);
-const [ours, naive] = results as [Result, Result];
+const [ours, async, naive] = results as [Result, Result, Result];
 const ratio = (a: number, b: number) => (b === 0 ? Infinity : a / b);
 console.log(
   `ratio batched / naive: holds/s ×${ratio(ours.held / ours.seconds, naive.held / naive.seconds).toFixed(2)}, attempts/s ×${ratio(ours.attempts / ours.seconds, naive.attempts / naive.seconds).toFixed(2)}`,
+);
+console.log(
+  `ratio synchronous / asynchronous commit (batched): holds/s ×${ratio(ours.held / ours.seconds, async.held / async.seconds).toFixed(2)}, attempts/s ×${ratio(ours.attempts / ours.seconds, async.attempts / async.seconds).toFixed(2)}`,
 );
 // Double holds fail the run; errors (5xx, timeouts) are reported, the naive baseline may have some.
 process.exit(results.some((r) => r.doubleHolds > 0) ? 1 : 0);

@@ -1,10 +1,11 @@
-// Child process of bench-holds.ts: one API instance with the hold strategy under test.
-// BENCH_HOLD_STRATEGY is read here only, never by the API's configuration.
+// Child process of bench-holds.ts: one API instance. BENCH_HOLD_STRATEGY is read here only, never by
+// the API's configuration: `naive-baseline` adds the benchmark's own baseline route
+// (naive-holds.ts); `batched-async-commit` runs the production holds with HOLDS_SYNCHRONOUS_COMMIT=off.
 import { buildApp } from '../api/src/app.js';
 import { loadConfig } from '../api/src/config.js';
 import { createPool } from '../api/src/infra/db.js';
 import { connectSharedState } from '../api/src/infra/shared-state.js';
-import type { HoldStrategy } from '../api/src/modules/inventory/service.js';
+import { naiveHoldsRoute } from './naive-holds.js';
 
 import http from 'node:http';
 
@@ -21,11 +22,12 @@ if (process.env.BENCH_RAW) {
 }
 
 async function startApi() {
-  const config = loadConfig();
+  const strategy = process.env.BENCH_HOLD_STRATEGY ?? 'batched';
+  const config = loadConfig(process.env, strategy === 'batched-async-commit' ? { HOLDS_SYNCHRONOUS_COMMIT: 'off' } : {});
   const db = createPool(config.DATABASE_URL!, config.DATABASE_POOL_MAX);
-  const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX);
-  const holdStrategy = (process.env.BENCH_HOLD_STRATEGY ?? 'batched') as HoldStrategy;
-  const app = await buildApp({ config, db, shared, logger: false, holdStrategy });
+  const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  const app = await buildApp({ config, db, shared, logger: false });
+  if (strategy === 'naive-baseline') await app.register(naiveHoldsRoute, { config, db, shared });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   process.send!({ port: typeof address === 'object' && address ? address.port : 0 });

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config.js';
+import type { TSchema } from '@sinclair/typebox';
+import { rolesOf, type Config } from './config.js';
 import type { Db } from './infra/db.js';
 import type { SharedState } from './infra/shared-state.js';
+import { createCounters } from './infra/counters.js';
 import { corsPlugin } from './plugins/cors.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { clientErrorHandler, errorsPlugin, frameworkErrorHandler, setResponseHeaders } from './plugins/errors.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { rateLimitPlugin, trustProxyOption } from './plugins/rate-limit.js';
 import { openapiDocument } from './openapi.js';
 import { authPlugin } from './modules/auth/plugin.js';
 import { authRoutes } from './modules/auth/routes.js';
@@ -20,10 +22,18 @@ import { CATALOG_CHANNEL, createCatalogReads } from './modules/catalog/read-cach
 import { catalogRoutes } from './modules/catalog/routes.js';
 import { createCatalogService } from './modules/catalog/service.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
-import { createInventoryService, type HoldStrategy } from './modules/inventory/service.js';
+import { createInventoryService } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
+import { createPaymentsModule } from './modules/payments/module.js';
+import { paymentOutageHeaders, paymentsRoutes } from './modules/payments/routes.js';
+import { tossSandboxRoutes } from './modules/payments/sandbox/toss-sandbox.js';
+import { createQueue, queueRoutes } from './modules/queue/index.js';
 import { SeatViews, seatChangeFromBus } from './modules/inventory/seat-views.js';
 import { REALTIME_CHANNEL, createRealtimePublisher, type RealtimePublisher } from './realtime/bus.js';
+import { realtimeTicketRoutes } from './modules/realtime-tickets/routes.js';
+import { createRealtimeTicketService } from './modules/realtime-tickets/service.js';
+import { jsonBodies, validatorCompilers } from './validation.js';
+import { addBodyProblems } from './schemas.js';
 
 export interface AppDeps {
   config: Config;
@@ -31,27 +41,17 @@ export interface AppDeps {
   shared: SharedState;
   /** pino options or `false`; server.ts passes its logger settings, tests usually silence it. */
   logger?: FastifyServerOptions['logger'];
-  /** Benchmark only (loadtest/bench-holds.ts): `naive-baseline` to measure against. Never set in production. */
-  holdStrategy?: HoldStrategy;
   /** The process's auth service, when start-up and the realtime channel share it; made here otherwise. */
   authService?: AuthService;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-// The security headers that matter for a JSON API, set once per request. @fastify/helmet computes
-// them per request and cost 40 % of GET /health's throughput here (6,970 → 4,160 req/s, autocannon,
-// 50 connections), so we set the fixed set ourselves, in a synchronous hook (an async one cost
-// ~7 µs of API CPU per request). helmet's X-DNS-Prefetch-Control, X-Download-Options and
-// X-Permitted-Cross-Domain-Policies are left out: they concern HTML pages in browsers (and IE8 and
-// Flash), and each header costs every response. /docs needs inline scripts, hence no CSP.
-const SECURITY_HEADERS = [
-  ['x-content-type-options', 'nosniff'],
-  ['x-frame-options', 'DENY'],
-  ['referrer-policy', 'no-referrer'],
-  ['strict-transport-security', 'max-age=31536000; includeSubDomains'],
-  ['cross-origin-resource-policy', 'cross-origin'],
-] as const;
+// Request body limits. Every body is small JSON except news text and seat layouts, which set their
+// own; auth bodies are a few hundred bytes, so a 1 MB login body is refused from Content-Length
+// alone, before a byte is parsed.
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+const AUTH_BODY_LIMIT = 8 * 1024;
 
 /** Assembles the API. Tests build this directly; server.ts adds listening and shutdown. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -63,18 +63,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    bodyLimit: 1_048_576,
-    ajv: {
-      // Unknown fields are an error, not silently dropped.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
-    },
-    trustProxy: true,
+    // Toss payment keys run to 200 characters; longer path segments answer 414 URI_TOO_LONG.
+    maxParamLength: 256,
+    bodyLimit: 1_048_576, // the most any route allows; DEFAULT_BODY_LIMIT applies unless a route says otherwise
+    schemaController: validatorCompilers(),
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (off by default).
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
+    setResponseHeaders(request, reply);
     done();
+  });
+  // Request bodies are JSON only: without this, Fastify's built-in text/plain parser let a plain-text
+  // body reach validation as a string (400 instead of 415).
+  app.removeContentTypeParser('text/plain');
+  jsonBodies(app);
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= route.url.startsWith('/v1/auth/') ? AUTH_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+    if (route.schema?.body && route.schema.response) addBodyProblems(route.schema.response as Record<string, TSchema>);
   });
 
   await app.register(errorsPlugin);
@@ -88,35 +97,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxAgeSeconds: 600,
   });
   await app.register(metricsPlugin, { db });
-  if (config.RATE_LIMIT === 'on') {
-    await app.register(rateLimit, {
-      // Applied below as an app-wide onRequest hook rather than per route, so it runs before the
-      // routes' own auth hooks: unauthenticated floods are limited too.
-      global: false,
-      max: config.RATE_LIMIT_MAX,
-      timeWindow: config.RATE_LIMIT_WINDOW_MS,
-      // Shared across instances through Redis; per process otherwise.
-      ...(shared.redis ? { redis: shared.redis, nameSpace: `${config.REDIS_PREFIX}rl:` } : {}),
-      // A signed-in caller is limited per credential, anyone else per IP.
-      keyGenerator: (request) => request.headers.authorization?.slice(-24) ?? request.ip,
-      allowList: (request) => ['/health', '/ready', '/metrics'].includes(request.url),
-      enableDraftSpec: true,
-      errorResponseBuilder: (_request, context) => {
-        const err = new Error(`Rate limit exceeded, retry in ${context.after}`) as Error & { statusCode: number };
-        err.statusCode = 429;
-        return err;
-      },
-    });
-    app.addHook('onRequest', app.rateLimit());
-  }
-
   const authService = deps.authService ?? createAuthService(config, db);
   await app.register(authPlugin, { service: authService });
-  await app.register(idempotencyPlugin, { shared });
+  // Rate limits and hold limits count through Redis when there is one, per instance otherwise.
+  const counters = createCounters({
+    redis: shared.redis,
+    prefix: `${config.REDIS_PREFIX}rl:`,
+    onRedisError: (err) => app.log.warn({ err }, 'rate-limit counters: Redis failed, counting per instance for now'),
+  });
+  if (config.RATE_LIMIT === 'on') await app.register(rateLimitPlugin, { config, counters });
+  await app.register(idempotencyPlugin, {
+    shared,
+    prefix: config.REDIS_PREFIX,
+    maxPerOwner: config.IDEMPOTENCY_MAX_KEYS_PER_USER,
+    localMax: config.IDEMPOTENCY_LOCAL_MAX,
+  });
 
-  await app.register(opsRoutes, { db, shared });
+  await app.register(opsRoutes, { db, shared, config });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true } });
+  // In production the reference is read-only unless DOCS_TRY_IT_OUT=true: no requests from /docs.
+  const tryItOut = config.DOCS_TRY_IT_OUT ?? config.NODE_ENV !== 'production';
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { deepLinking: true, tryItOutEnabled: tryItOut, ...(tryItOut ? {} : { supportedSubmitMethods: [] }) },
+  });
 
   // The read path (issue 11): seat maps and event details from memory, kept current by the seat
   // changes every instance receives, and by this instance's own as it publishes them (so a caller
@@ -144,22 +148,64 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  const payments = createPaymentsModule({
+    config,
+    db,
+    publisher,
+    registry: app.metrics,
+    server: app.server,
+    log: (err, msg) => app.log.error({ err }, msg),
+    warn: (msg) => app.log.warn(msg),
+  });
+  // The Toss-compatible sandbox, on this port, only when it is the provider (never with real Toss).
+  if (payments.sandbox) await app.register(tossSandboxRoutes, { prefix: '/sandbox/toss', sandbox: payments.sandbox });
+  await app.register(paymentOutageHeaders);
+
   const inventoryService = createInventoryService({
     config,
     db,
     publisher,
-    holdStrategy: deps.holdStrategy,
+    counters,
+    log: (err, msg) => app.log.error({ err }, msg),
+    payments: payments.service,
+  });
+  const queue = await createQueue({
+    config,
+    db,
+    shared,
+    publisher,
+    registry: app.metrics,
     log: (err, msg) => app.log.error({ err }, msg),
   });
+  // Background work runs only in processes with its role (TIKETI_ROLES).
+  const roles = rolesOf(config);
   const sweeper = createSweeper(inventoryService, config.SWEEP_INTERVAL_MS, (err) => app.log.error({ err }, 'inventory sweep failed'));
-  app.addHook('onReady', async () => sweeper.start());
-  app.addHook('onClose', async () => sweeper.stop());
+  // Payment reconciliation is background work of the sweeper role too.
+  for (const [role, worker] of [
+    ['sweeper', sweeper],
+    ['sweeper', payments],
+    ['admitter', queue.admitter],
+  ] as const) {
+    if (!roles.has(role)) continue;
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', async () => worker.stop());
+  }
 
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, { service: authService });
       await v1.register(catalogRoutes, { service: catalogService, reads: catalogReads });
-      await v1.register(inventoryRoutes, { service: inventoryService, config, views: seatViews });
+      await v1.register(inventoryRoutes, { service: inventoryService, config, queue: queue.service, views: seatViews });
+      await v1.register(realtimeTicketRoutes, {
+        service: createRealtimeTicketService({
+          shared,
+          ttlSeconds: config.REALTIME_TICKET_TTL_SECONDS,
+          publicUrl: config.PUBLIC_REALTIME_URL,
+        }),
+        ttlSeconds: config.REALTIME_TICKET_TTL_SECONDS,
+      });
+      await v1.register(paymentsRoutes, { service: payments.service });
+      await v1.register(queueRoutes, { service: queue.service });
     },
     { prefix: '/v1' },
   );

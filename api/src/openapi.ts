@@ -19,6 +19,7 @@ export function openapiDocument(config: Pick<Config, 'PUBLIC_URL'>) {
       { name: 'ops', description: 'Liveness, readiness, metrics' },
       { name: 'auth', description: 'Accounts and tokens' },
       { name: 'api-keys', description: 'Admin API keys for scripts' },
+      { name: 'users', description: 'User accounts and roles (admin)' },
       { name: 'events', description: 'Events: listing, search, lifecycle' },
       { name: 'ticket-types', description: 'Price categories and general-admission quantities' },
       { name: 'seat-layouts', description: 'Seat layout templates that events generate their seats from' },
@@ -27,10 +28,18 @@ export function openapiDocument(config: Pick<Config, 'PUBLIC_URL'>) {
       { name: 'seats', description: 'Seat maps' },
       { name: 'holds', description: 'Seat and general-admission holds (all or none, with a time limit)' },
       { name: 'reservations', description: 'Pending, confirmed, cancelled and expired reservations' },
+      { name: 'realtime', description: 'Tickets for the realtime channel (WebSocket /v1/realtime)' },
+      { name: 'queue', description: 'Waiting rooms: a fair line before the sale, admission tokens bound to holds' },
     ],
     components: {
       securitySchemes: {
-        bearer: { type: 'http' as const, scheme: 'bearer', description: 'A user JWT or an admin API key (tk_...)' },
+        metricsToken: { type: 'http' as const, scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics' },
+        bearer: {
+          type: 'http' as const,
+          scheme: 'bearer',
+          description:
+            'A user access token (JWT, short-lived; renew it with POST /v1/auth/refresh) or an admin API key (tk_...). Operations marked `x-tiketi-role: admin` are for admins.',
+        },
       },
     },
   };

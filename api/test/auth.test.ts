@@ -124,10 +124,12 @@ describe('admin API keys', () => {
     const { rows } = await t.db.query('SELECT secret_hash FROM auth.api_keys WHERE id = $1', [key.id]);
     expect(rows[0].secret_hash.toString('utf8')).not.toContain(key.secret);
 
-    const list = await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: bearer(key.secret) });
+    const list = await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: bearer(admin.token) });
     expect(list.statusCode).toBe(200);
     expect(list.json().data.map((k: { id: string }) => k.id)).toContain(key.id);
     expect(JSON.stringify(list.json())).not.toContain(key.secret);
+    // The key works as Bearer (a read-only key: admin reads).
+    expect((await t.app.inject({ method: 'GET', url: '/v1/keyword-mappings', headers: bearer(key.secret) })).statusCode).toBe(200);
 
     const me = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: bearer(key.secret) });
     expect(me.json()).toMatchObject({ role: 'admin', id: admin.userId });
@@ -135,7 +137,7 @@ describe('admin API keys', () => {
     const revoked = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${key.id}`, headers: bearer(admin.token) });
     expect(revoked.statusCode).toBe(200);
     expect(revoked.json().revokedAt).not.toBeNull();
-    const after = await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: bearer(key.secret) });
+    const after = await t.app.inject({ method: 'GET', url: '/v1/keyword-mappings', headers: bearer(key.secret) });
     expect(after.statusCode).toBe(401);
     expect(after.json().code).toBe('INVALID_API_KEY');
   });

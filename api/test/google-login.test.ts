@@ -77,11 +77,49 @@ describe('Google ID-token login', () => {
     expect(rowCount).toBe(0);
   });
 
-  it('answers GOOGLE_LOGIN_DISABLED when no client id is configured', async () => {
+  it('signs in with no-store caching: the answer carries tokens', async () => {
+    const res = await googleLogin(await googleToken({ sub: 'g-4', email: 'cache@gmail.example', email_verified: true }));
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.json().refreshToken).toMatch(/^rt_/);
+  });
+
+  it("answers 503 SERVICE_UNAVAILABLE, quickly, when Google's keys cannot be fetched", async () => {
+    // One key server that never answers (the timeout path) and one port with nothing listening.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/certs`;
+    await new Promise((resolve) => closed.close(resolve));
+    try {
+      for (const url of [`http://127.0.0.1:${(silent.address() as AddressInfo).port}/certs`, closedUrl]) {
+        const down = await createTestApp({ state: 'memory', config: { GOOGLE_JWKS_URL: url, GOOGLE_CLIENT_ID: CLIENT_ID } });
+        try {
+          const started = Date.now();
+          const res = await down.app.inject({
+            method: 'POST',
+            url: '/v1/auth/google',
+            payload: { idToken: await googleToken({ sub: 'g-5', email: 'down@gmail.example', email_verified: true }) },
+          });
+          expect([url, res.statusCode, res.json().code]).toEqual([url, 503, 'SERVICE_UNAVAILABLE']);
+          // jose's default key-fetch timeout is 5 s; ours is 1.5 s (the answer is due within 2 s).
+          expect(Date.now() - started).toBeLessThan(4000);
+        } finally {
+          await down.close();
+        }
+      }
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('answers GOOGLE_LOGIN_DISABLED (404, not an outage) when no client id is configured', async () => {
     const off = await createTestApp({ state: 'memory' });
     try {
       const res = await off.app.inject({ method: 'POST', url: '/v1/auth/google', payload: { idToken: await googleToken({ sub: 'x' }) } });
-      expect(res.statusCode).toBe(503);
+      expect(res.statusCode).toBe(404);
       expect(res.json().code).toBe('GOOGLE_LOGIN_DISABLED');
     } finally {
       await off.close();

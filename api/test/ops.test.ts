@@ -15,7 +15,10 @@ describe('ops routes', () => {
     expect((await t.app.inject('/health')).json()).toMatchObject({ status: 'ok' });
     const ready = await t.app.inject('/ready');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', checks: { postgres: { status: 'ok' }, redis: { status: 'ok', kind: 'redis' } } });
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: { status: 'ok' }, redis: { status: 'ok', kind: 'redis' }, realtime: { status: 'ok', kind: realtimeTransport } },
+    });
   });
 
   it('reports 503 on /ready when PostgreSQL is unreachable', async () => {
@@ -39,6 +42,8 @@ describe('ops routes', () => {
     expect(res.body).toContain('http_request_duration_seconds_bucket');
     expect(res.body).toMatch(/pg_pool_connections\{state="total"\}/);
     expect(res.body).toContain('process_resident_memory_bytes');
+    // Which WebSocket transport runs (native uWebSockets.js or the ws shim) is visible to monitoring.
+    expect(res.body).toContain(`tiketi_realtime_transport{transport="${realtimeTransport}"} 1`);
   });
 
   it('serves /openapi.json equal to the committed openapi/openapi.json apart from servers', async () => {

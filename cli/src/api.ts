@@ -1,4 +1,4 @@
-// The API calls the catalog and inventory commands make, in one place, over the SDK's namespaces.
+// The API calls the catalog, inventory and payments commands make, in one place, over the SDK's namespaces.
 // Bodies come from the user's file unchecked: the API validates them and answers VALIDATION_FAILED
 // naming the field, so they are passed on as they are.
 import type {
@@ -9,7 +9,9 @@ import type {
   CreateSeatLayoutBody,
   CreateTicketTypeBody,
   ListEventsQuery,
+  ListPaymentsQuery,
   ListReservationsQuery,
+  RefundPaymentBody,
   Tiketi,
   UpdateEventBody,
   UpdateNewsBody,
@@ -22,6 +24,7 @@ export type {
   KeywordMapping,
   MapSeat,
   News,
+  Payment,
   Reservation,
   SeatLayout,
   SeatMap,
@@ -72,6 +75,11 @@ export function catalogApi(client: Tiketi) {
       list: (query: Query) => client.reservations.list(query as ListReservationsQuery),
       get: (reservationId: string) => client.reservations.get(reservationId),
       cancel: (reservationId: string, body?: CancelReservationBody) => client.reservations.cancel(reservationId, body),
+    },
+    payments: {
+      list: (query: Query) => client.payments.list(query as ListPaymentsQuery),
+      get: (orderId: string) => client.payments.get(orderId),
+      refund: (paymentKey: string, body: RefundPaymentBody) => client.payments.refund(paymentKey, body),
     },
   };
 }

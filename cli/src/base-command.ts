@@ -18,6 +18,8 @@ export type CredentialSource = 'TIKETI_API_KEY' | 'TIKETI_TOKEN' | 'profile' | '
 export interface Credentials {
   apiUrl: string;
   token: string | undefined;
+  /** The profile's refresh token, when the token comes from the profile. */
+  refreshToken?: string | undefined;
   source: CredentialSource;
   profileName: string;
   profile: Profile | undefined;
@@ -76,14 +78,33 @@ export abstract class TiketiCommand<T extends typeof Command> extends Command {
     else if (nonEmpty(env.TIKETI_TOKEN)) [token, source] = [env.TIKETI_TOKEN, 'TIKETI_TOKEN'];
     else if (profile?.token) [token, source] = [profile.token, 'profile'];
     this.apiUrlInUse = apiUrl;
-    return { apiUrl, token, source, profileName, profile };
+    const refreshToken = source === 'profile' ? profile?.refreshToken : undefined;
+    return { apiUrl, token, refreshToken, source, profileName, profile };
   }
 
-  /** An SDK client for `credentials` (no token: only public calls will work). */
-  protected sdk(credentials: Pick<Credentials, 'apiUrl' | 'token'>): Tiketi {
+  /**
+   * An SDK client for `credentials` (no token: only public calls will work). With the profile's
+   * refresh token, an expired access token is renewed on the way and the new pair saved back.
+   */
+  protected sdk(credentials: Pick<Credentials, 'apiUrl' | 'token'> & Partial<Pick<Credentials, 'refreshToken' | 'profileName'>>): Tiketi {
+    const { refreshToken, profileName } = credentials;
     return new Tiketi({
       baseUrl: credentials.apiUrl,
       token: credentials.token,
+      ...(refreshToken && profileName
+        ? {
+            refreshToken,
+            onSessionRefreshed: async (session) => {
+              await this.profiles.update(profileName, (p) => ({
+                ...p,
+                token: session.token,
+                refreshToken: session.refreshToken,
+                role: session.user.role,
+                savedAt: new Date().toISOString(),
+              }));
+            },
+          }
+        : {}),
       userAgent: `tiketi-cli/${this.config.version} (${this.config.platform}-${this.config.arch}; node-${process.version})`,
       timeoutMs: 30_000,
     });

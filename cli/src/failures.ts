@@ -67,8 +67,11 @@ const SUGGESTION_BY_CODE: Record<string, string> = {
   INVALID_CREDENTIALS: 'Check the email and password, then run `tiketi login` again.',
   INVALID_API_KEY: 'The API key is wrong or revoked: create one with `tiketi api-keys create --name <name>` or unset TIKETI_API_KEY.',
   INVALID_TOKEN: 'The token is invalid or expired: run `tiketi login` (or unset TIKETI_TOKEN).',
+  INVALID_REFRESH_TOKEN: 'The sign-in has ended (signed out everywhere, or unused for too long): run `tiketi login`.',
   AUTHENTICATION_REQUIRED: 'Run `tiketi login`, or set TIKETI_API_KEY.',
-  FORBIDDEN: 'This needs an admin account: run `tiketi login` with an admin email, or use an admin API key.',
+  FORBIDDEN:
+    'This needs an admin account (run `tiketi login` with an admin email), or an API key with the scope for it; managing keys and roles needs `tiketi login`, not a key.',
+  LAST_ADMIN: 'Promote another user first: `tiketi users set-role <userId> admin`.',
   EVENT_HAS_SALES: 'The event has sold tickets; change its status instead (`tiketi events update`).',
   LAYOUT_NAME_TAKEN: 'Pick another `name` for the layout, or reuse the existing one (`tiketi seat-layouts list`).',
   INVALID_LAYOUT: 'Fix the part of the layout named in the message and retry.',

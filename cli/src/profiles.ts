@@ -6,8 +6,10 @@ import { join } from 'node:path';
 export interface Profile {
   /** API origin this profile signs in to. */
   apiUrl?: string;
-  /** User JWT from `tiketi login`. */
+  /** User access token (JWT) from `tiketi login`; short-lived, renewed with `refreshToken`. */
   token?: string;
+  /** Single-use refresh token; every renewal saves the next one here. */
+  refreshToken?: string;
   email?: string;
   role?: string;
   userId?: string;

@@ -1,6 +1,6 @@
 // The `--json` result of every command: what `run()` returns and oclif prints. Scripts rely on these
 // shapes; errors use FailureJson (failures.ts). Keep in step with cli/README.md.
-import type { ApiKey, CreatedApiKey, User } from '@tiketi/sdk';
+import type { ApiKey, CreatedApiKey, QueueSettings, User } from '@tiketi/sdk';
 import type { MapSeat } from './api.js';
 import type { CredentialSource } from './base-command.js';
 import type { Counts, SectionSummary } from './seat-map.js';
@@ -17,6 +17,8 @@ export interface LogoutResult {
   profile: string;
   /** False when the profile had no saved token. */
   loggedOut: boolean;
+  /** Whether the server revoked the sign-in (or, with --everywhere, every session of the account). */
+  revokedOnServer: boolean;
 }
 
 export interface WhoamiResult {
@@ -34,6 +36,13 @@ export interface ApiKeyListResult {
 }
 
 export type ApiKeyRevokeResult = ApiKey;
+
+export interface UserListResult {
+  data: User[];
+  nextCursor: string | null;
+}
+
+export type UserSetRoleResult = User;
 
 /** Every `list` command: one page (or all of them with --all, then nextCursor is null). */
 export interface ListResult<T> {
@@ -54,4 +63,11 @@ export interface SeatMapResult {
   counts: Counts;
   sections: SectionSummary[];
   seats: MapSeat[];
+}
+
+/** `queue watch`: how many changes it showed and the last reading. */
+export interface QueueWatchResult {
+  eventId: string;
+  updates: number;
+  last: QueueSettings;
 }

@@ -28,6 +28,7 @@ describe('login, whoami, logout', { timeout: 120_000 }, () => {
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     expect(saved.profiles.default).toMatchObject({ apiUrl: t.baseUrl, email: admin.email });
     expect(saved.profiles.default.token).toMatch(/^ey/);
+    expect(saved.profiles.default.refreshToken).toMatch(/^rt_/);
 
     // No TIKETI_API_URL: the profile remembers where it signed in.
     const whoami = await runCli(['whoami', '--json'], env);
@@ -40,7 +41,14 @@ describe('login, whoami, logout', { timeout: 120_000 }, () => {
     expect(human.stdout).toContain('admin');
 
     const logout = await runCli(['logout', '--json'], env);
-    expect(logout.json).toEqual({ profile: 'default', loggedOut: true });
+    expect(logout.json).toEqual({ profile: 'default', loggedOut: true, revokedOnServer: true });
+    // The sign-in is revoked on the server too: the saved refresh token no longer works.
+    const refresh = await fetch(`${t.baseUrl}/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: saved.profiles.default.refreshToken }),
+    });
+    expect(refresh.status).toBe(401);
     const after = await runCli(['whoami', '--json'], env);
     expect(after.code).toBe(3);
     expect(after.json).toMatchObject({ status: 'error', code: 'AUTHENTICATION_REQUIRED', exitCode: 3 });
@@ -113,7 +121,7 @@ describe('api-keys', { timeout: 120_000 }, () => {
     const created = await runCli(['api-keys', 'create', '--name', 'ci', '--json'], env);
     expect(created.code).toBe(0);
     const key = created.json as { id: string; name: string; secret: string; prefix: string };
-    expect(key).toMatchObject({ name: 'ci' });
+    expect(key).toMatchObject({ name: 'ci', scopes: ['read-only'] });
     expect(key.secret).toMatch(/^tk_/);
 
     const listed = await runCli(['api-keys', 'list', '--json'], env);
@@ -131,14 +139,17 @@ describe('api-keys', { timeout: 120_000 }, () => {
     const viaKey = await runCli(['whoami', '--json'], keyEnv);
     expect(viaKey.code).toBe(0);
     expect(viaKey.json).toMatchObject({ credential: 'TIKETI_API_KEY', user: { email: admin.email, role: 'admin' } });
-    expect((await runCli(['api-keys', 'list', '--json'], keyEnv)).code).toBe(0);
+    expect((await runCli(['keyword-mappings', 'list', '--json'], keyEnv)).code).toBe(0);
+    // A key cannot manage keys: that needs `tiketi login`.
+    const minted = await runCli(['api-keys', 'create', '--name', 'minted', '--json'], keyEnv);
+    expect(minted.json).toMatchObject({ code: 'FORBIDDEN', exitCode: 4 });
 
     const revoked = await runCli(['api-keys', 'revoke', key.id, '--json'], env);
     expect(revoked.code).toBe(0);
     expect(revoked.json).toMatchObject({ id: key.id });
     expect((revoked.json as { revokedAt: string | null }).revokedAt).not.toBeNull();
 
-    const refused = await runCli(['api-keys', 'list', '--json'], keyEnv);
+    const refused = await runCli(['keyword-mappings', 'list', '--json'], keyEnv);
     expect(refused.code).toBe(3);
     expect(refused.json).toMatchObject({ status: 'error', code: 'INVALID_API_KEY', exitCode: 3, httpStatus: 401 });
     expect((refused.json as { suggestion: string }).suggestion).toMatch(/api-keys create/);
@@ -172,5 +183,62 @@ describe('api-keys', { timeout: 120_000 }, () => {
     expect(new Set(all.data.map((k) => k.id)).size).toBe(all.data.length);
     expect(all.data.length).toBeGreaterThan(2); // more than one page of 2
     expect(all.nextCursor).toBeNull();
+  });
+});
+
+describe('sessions and users', { timeout: 120_000 }, () => {
+  it('renews an expired or revoked access token by itself and saves the new pair in the profile', async () => {
+    const home = tempConfigHome();
+    const env = { XDG_CONFIG_HOME: home };
+    const user = await registerUser(t.app);
+    await runCli(['login', '-e', user.email, '-p', user.password, '--api-url', t.baseUrl, '--json'], env);
+    const file = path.join(home, 'tiketi', 'profiles.json');
+    const before = JSON.parse(readFileSync(file, 'utf8')).profiles.default;
+
+    // An admin promotes the user: the saved access token is revoked (its version bumped).
+    const adminEnv = { XDG_CONFIG_HOME: tempConfigHome() };
+    await runCli(['login', '-e', admin.email, '-p', admin.password, '--api-url', t.baseUrl, '--json'], adminEnv);
+    const promoted = await runCli(['users', 'set-role', user.userId, 'admin', '--json'], adminEnv);
+    expect(promoted.json).toMatchObject({ id: user.userId, role: 'admin' });
+
+    const whoami = await runCli(['whoami', '--json'], env);
+    expect(whoami.code).toBe(0);
+    expect(whoami.json).toMatchObject({ user: { id: user.userId, role: 'admin' } });
+    const after = JSON.parse(readFileSync(file, 'utf8')).profiles.default;
+    expect(after.token).not.toBe(before.token);
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.role).toBe('admin');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    // Signed out everywhere: the profile is cleared and the old pair is dead.
+    const out = await runCli(['logout', '--everywhere', '--json'], env);
+    expect(out.json).toEqual({ profile: 'default', loggedOut: true, revokedOnServer: true });
+    const reuse = await runCli(['whoami', '--json'], { ...env, TIKETI_TOKEN: after.token });
+    expect(reuse.json).toMatchObject({ code: 'INVALID_TOKEN', exitCode: 3 });
+  });
+
+  it('lists users by email and role, and refuses to demote the last admin of a fresh database', async () => {
+    const env = { XDG_CONFIG_HOME: tempConfigHome() };
+    await runCli(['login', '-e', admin.email, '-p', admin.password, '--api-url', t.baseUrl, '--json'], env);
+    const user = await registerUser(t.app);
+    const listed = await runCli(['users', 'list', '--email', user.email.toUpperCase(), '--json'], env);
+    expect(listed.code).toBe(0);
+    expect((listed.json as { data: { id: string }[] }).data.map((u) => u.id)).toEqual([user.userId]);
+    const admins = (await runCli(['users', 'list', '--role', 'admin', '--all', '--json'], env)).json as { data: { role: string }[] };
+    expect(admins.data.length).toBeGreaterThan(0);
+    expect(admins.data.every((u) => u.role === 'admin')).toBe(true);
+    const human = await runCli(['users', 'list', '--email', user.email], env);
+    expect(human.stdout).toContain(user.email);
+
+    const fresh = await createTestApp({ listen: true, state: 'memory' });
+    try {
+      const only = await createAdmin(fresh);
+      const freshEnv = { XDG_CONFIG_HOME: tempConfigHome() };
+      await runCli(['login', '-e', only.email, '-p', only.password, '--api-url', fresh.baseUrl, '--json'], freshEnv);
+      const refused = await runCli(['users', 'set-role', only.userId, 'user', '--json'], freshEnv);
+      expect(refused.json).toMatchObject({ code: 'LAST_ADMIN', exitCode: 6 });
+    } finally {
+      await fresh.close();
+    }
   });
 });

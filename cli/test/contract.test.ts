@@ -18,7 +18,17 @@ describe('CLI contract', () => {
   it('lists every topic with its description in the help', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const topic of ['api-keys', 'events', 'seat-layouts', 'ticket-types', 'seats', 'reservations', 'news', 'keyword-mappings'])
+    for (const topic of [
+      'api-keys',
+      'users',
+      'events',
+      'seat-layouts',
+      'ticket-types',
+      'seats',
+      'reservations',
+      'news',
+      'keyword-mappings',
+    ])
       expect(help.stdout).toMatch(new RegExp(`${topic}\\s+\\S`));
   });
 });

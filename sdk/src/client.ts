@@ -8,19 +8,24 @@ import { EventsResource } from './resources/events.js';
 import { HoldsResource } from './resources/holds.js';
 import { KeywordMappingsResource } from './resources/keyword-mappings.js';
 import { NewsResource } from './resources/news.js';
+import { PaymentsResource } from './resources/payments.js';
+import { AdmissionBook, QueueResource } from './resources/queue.js';
 import { ReservationsResource } from './resources/reservations.js';
 import { SeatLayoutsResource } from './resources/seat-layouts.js';
 import { SeatsResource } from './resources/seats.js';
 import { TicketTypesResource } from './resources/ticket-types.js';
-import { Transport, type CallInit } from './transport.js';
+import { UsersResource } from './resources/users.js';
+import { Transport, type CallInit, type Credentials } from './transport.js';
+import type { Session } from './types.js';
 
 /**
  * The TIKETI API client. One instance per credential; it is cheap, so use `withToken` for another.
  *
  * ```ts
  * const client = new Tiketi({ baseUrl: 'http://localhost:3000' });
- * const { token } = await client.auth.login({ email, password });
- * const me = await client.withToken(token).auth.me();
+ * const session = await client.auth.login({ email, password });
+ * // Renews the short-lived access token by itself when it expires:
+ * const me = await client.withSession(session).auth.me();
  * ```
  */
 export class Tiketi {
@@ -45,6 +50,12 @@ export class Tiketi {
   readonly holds: HoldsResource;
   /** Reservations: create from a hold, read, cancel, list. */
   readonly reservations: ReservationsResource;
+  /** User accounts and roles (admin). */
+  readonly users: UsersResource;
+  /** Payments: prepare, confirm, read, refund, list. */
+  readonly payments: PaymentsResource;
+  /** Waiting rooms: join, follow the line, get the admission that holds then carry by themselves. */
+  readonly queue: QueueResource;
   #realtime: RealtimeClient | undefined;
   readonly #transport: Transport;
 
@@ -61,8 +72,17 @@ export class Tiketi {
     this.news = new NewsResource(transport);
     this.keywordMappings = new KeywordMappingsResource(transport);
     this.seats = new SeatsResource(transport, () => this.realtime);
-    this.holds = new HoldsResource(transport);
+    const admissions = new AdmissionBook();
+    this.holds = new HoldsResource(transport, admissions);
+    this.queue = new QueueResource(transport, () => this.realtime, admissions);
     this.reservations = new ReservationsResource(transport);
+    this.payments = new PaymentsResource(transport);
+    this.users = new UsersResource(transport);
+  }
+
+  /** The access and refresh token this client uses now (a transparent refresh replaces both). */
+  get credentials(): Readonly<Credentials> {
+    return { ...this.#transport.credentials };
   }
 
   /**
@@ -78,16 +98,28 @@ export class Tiketi {
   }
 
   /** The same client with another credential (a JWT or a tk_ API key); `undefined` signs out. */
-  withToken(token: string | undefined): Tiketi {
-    return new Tiketi({ ...this.config, token });
+  withToken(token: string | undefined, refreshToken?: string): Tiketi {
+    return new Tiketi({ ...this.config, token, refreshToken });
   }
 
-  /** The realtime channel for this client's token, created on first use (connects on first subscribe). */
+  /** The same client signed in with a session from `auth.login`, `register` or `loginWithGoogle`; it refreshes itself. */
+  withSession(session: Pick<Session, 'token' | 'refreshToken'>): Tiketi {
+    return this.withToken(session.token, session.refreshToken);
+  }
+
+  /**
+   * The realtime channel for this client's token, created on first use (connects on first
+   * subscribe). Signed in, it opens with a one-time ticket; without `realtimeUrl` it connects where
+   * the API says the realtime listener is (the ticket's `url`), else to `baseUrl`.
+   */
   get realtime(): RealtimeClient {
+    const token = this.#transport.credentials.token;
     return (this.#realtime ??= createRealtimeClient({
       url: this.config.realtimeUrl ?? this.config.baseUrl,
-      token: this.config.token,
+      token,
       WebSocket: this.config.WebSocket,
+      ticket: token ? () => this.#transport.call(undefined, (init) => this.#transport.http.POST('/v1/realtime/tickets', init)) : undefined,
+      preferAdvertisedUrl: this.config.realtimeUrl === undefined,
     }));
   }
 }

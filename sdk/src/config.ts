@@ -1,4 +1,5 @@
 import type { WebSocketConstructor } from './realtime.js';
+import type { Session } from './types.js';
 
 /** The fetch the SDK calls; `globalThis.fetch` by default (undici with keep-alive under Node). */
 export type FetchLike = (input: Request) => Promise<Response>;
@@ -7,8 +8,16 @@ export type FetchLike = (input: Request) => Promise<Response>;
 export interface TiketiConfig {
   /** API origin, e.g. `http://localhost:3000` (the `/v1` prefix is added by the SDK). */
   baseUrl: string;
-  /** Credential sent as `Authorization: Bearer`: a user JWT or an admin API key (`tk_...`). */
+  /** Credential sent as `Authorization: Bearer`: a user access token (JWT) or an admin API key (`tk_...`). */
   token?: string;
+  /**
+   * Refresh token from a sign-in (`session.refreshToken`). With it, a call answered 401
+   * `INVALID_TOKEN` (the access token expired or was revoked) renews the session once and is sent
+   * again; refresh tokens are single use, so the client keeps the latest one.
+   */
+  refreshToken?: string;
+  /** Called with the new session after every transparent refresh: persist `token` and `refreshToken` here. */
+  onSessionRefreshed?: (session: Session) => void | Promise<void>;
   /** fetch implementation; inject one for tests, proxies or older runtimes. Default `globalThis.fetch`. */
   fetch?: FetchLike;
   /** How many times a failed request is retried (connection errors, 5xx, 429). Default 2. */

@@ -73,6 +73,23 @@ export class ConnectionError extends TiketiError {
 /** Any other answer: 5xx, or a status the SDK has no class for. */
 export class ApiError extends TiketiError {}
 
+/**
+ * A failure of the realtime channel. `code` is one of RealtimeErrorCode for failures of the
+ * connection itself, or the server's code for a refused message (`EVENT_NOT_FOUND`,
+ * `TOO_MANY_TOPICS`, `RATE_LIMITED`, …); `status` is the HTTP status of a refused upgrade, when the
+ * WebSocket implementation tells it; `topic` the topic a refusal concerns.
+ */
+export class RealtimeError extends TiketiError {
+  readonly topic: string | undefined;
+  constructor(init: TiketiErrorInit & { topic?: string }) {
+    super(init);
+    this.topic = init.topic;
+  }
+}
+/** Codes the realtime client gives to failures of the connection itself. */
+export type RealtimeErrorCode =
+  'WEBSOCKET_UNAVAILABLE' | 'CONNECTION_FAILED' | 'CONNECTION_CLOSED' | 'MALFORMED_MESSAGE' | 'SNAPSHOT_FAILED';
+
 /** Parses `Retry-After` (seconds or an HTTP date) into seconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null || value.trim() === '') return undefined;

@@ -10,17 +10,19 @@ export {
   ConflictError,
   RateLimitError,
   ConnectionError,
+  RealtimeError,
   ApiError,
   errorFromResponse,
 } from './errors.js';
-export type { Problem, ProblemCode, ConnectionErrorCode } from './errors.js';
-export { PagePromise, type Page, type CallInit } from './transport.js';
+export type { Problem, ProblemCode, ConnectionErrorCode, RealtimeErrorCode } from './errors.js';
+export { PagePromise, type Page, type CallInit, type Credentials } from './transport.js';
 export {
   RealtimeClient,
   createRealtimeClient,
   type RealtimeOptions,
   type RealtimeMessage,
   type SeatChange,
+  type AvailabilityChange,
   type SeatChangeType,
   type SeatSubscription,
   type SeatTrackingOptions,
@@ -32,4 +34,5 @@ export {
 export type * from './types.js';
 export type { HoldRequestOptions } from './resources/holds.js';
 export type { SeatWatchHandlers } from './resources/seats.js';
+export type { WaitForAdmissionOptions } from './resources/queue.js';
 export type { paths, components, operations } from './generated/openapi.js';

@@ -1,6 +1,8 @@
 // The realtime channel (GET /v1/realtime, JSON messages): subscriptions that survive reconnects,
 // ping/pong, and seat-map tracking that applies changes in `version` order and refetches on a gap.
 // The WebSocket class is injected, so browsers use their own and Node 20 passes the `ws` package.
+// Signed in, it opens the socket with a one-time ticket (POST /v1/realtime/tickets), never the JWT.
+import { AuthenticationError, NotFoundError, RealtimeError, TiketiError, errorFromResponse } from './errors.js';
 
 /** Any WebSocket class: the browser's, Node 22's global, or `ws`. */
 export type WebSocketConstructor = new (url: string) => object;
@@ -24,12 +26,19 @@ export interface SeatChange {
   seatIds: string[];
   version: number;
 }
-/** Your place in an event's waiting room. */
+/** General admission: the tickets left per type, on the event's seat topic; apply only a higher `version`. */
+export interface AvailabilityChange {
+  type: 'availability';
+  eventId: string;
+  ticketTypes: Array<{ id: string; available: number }>;
+  version: number;
+}
+/** Your place in an event's waiting room (`etaSeconds` null while the line does not move). */
 export interface QueuePosition {
   type: 'queue.position';
   eventId: string;
   position: number;
-  etaSeconds: number;
+  etaSeconds: number | null;
 }
 /** You were let in: `admission.token` goes in `X-Queue-Token` when holding seats. */
 export interface QueueAdmitted {
@@ -41,9 +50,12 @@ export interface RealtimeErrorMessage {
   type: 'error';
   code: string;
   message: string;
+  /** The topic a refused subscribe named (servers before tickets leave it out). */
+  topic?: string;
 }
 export type RealtimeMessage =
   | SeatChange
+  | AvailabilityChange
   | QueuePosition
   | QueueAdmitted
   | RealtimeErrorMessage
@@ -53,8 +65,22 @@ export type RealtimeMessage =
 export interface RealtimeOptions {
   /** Realtime origin, e.g. `ws://localhost:3001` (`/v1/realtime` is appended; http(s) becomes ws(s)). */
   url: string;
-  /** User JWT, sent as `?token=`; without it only public seat topics can be followed. */
+  /**
+   * User JWT (or API key). It is exchanged for a one-time ticket (`?ticket=`), so it never travels in
+   * the URL; only against servers without tickets (404) does it go as `?token=`. Without it only
+   * public seat topics can be followed. If the API refuses it (401), `error` gets an
+   * AuthenticationError, queue subscriptions fail with it, and seat topics carry on anonymously.
+   */
   token?: string;
+  /**
+   * Fetches a one-time ticket; the Tiketi client passes one that uses its own HTTP settings. Default:
+   * POST `{apiUrl}/v1/realtime/tickets` with `fetch`.
+   */
+  ticket?: () => Promise<{ ticket: string; url?: string }>;
+  /** API origin for the default ticket request; default `url` with http(s)://. */
+  apiUrl?: string;
+  /** Connect to the realtime listener the API names with the ticket (`url`) instead of `url`. Default false. */
+  preferAdvertisedUrl?: boolean;
   /** WebSocket class; default `globalThis.WebSocket` (Node 20 has none: pass `ws`). */
   WebSocket?: WebSocketConstructor;
   /** Reconnect after an unexpected close, resubscribing every topic. Default true. */
@@ -94,11 +120,15 @@ type Listener<T> = (value: T) => void;
 interface Events {
   open: undefined;
   close: { code?: number; reason?: string };
-  error: unknown;
+  /** A RealtimeError (connection failures, refusals), an AuthenticationError, or the error of a seat-map refetch. */
+  error: TiketiError;
   message: RealtimeMessage;
 }
 
 const OPEN = 1;
+
+/** Seat topics are public; queue topics need a signed-in user. */
+const isPublic = (topic: string) => topic.startsWith('event.');
 
 export class RealtimeClient {
   #socket: WebSocketLike | undefined;
@@ -117,6 +147,10 @@ export class RealtimeClient {
     message: new Set(),
   };
   readonly #reconnectHooks = new Set<() => void>();
+  // Set once the API refused the token: from then on the socket opens without a credential.
+  #anonymous = false;
+  // Set when the server has no ticket route: the token goes in the URL as older servers expect.
+  #legacyToken = false;
 
   constructor(readonly options: RealtimeOptions) {}
 
@@ -171,7 +205,12 @@ export class RealtimeClient {
     if (!entry) {
       entry = { handlers: new Set(), ready: deferred(), acks: new Set() };
       this.#topics.set(topic, entry);
-      if (this.connected) this.#sendSubscribe(topic);
+      if (this.#anonymous && !isPublic(topic)) {
+        entry.ready.reject(
+          this.#authError ?? new AuthenticationError({ message: 'The token was refused', code: 'INVALID_TOKEN', status: 401 }),
+        );
+        this.#topics.delete(topic);
+      } else if (this.connected) this.#sendSubscribe(topic);
       else this.connect().catch(() => {}); // failures surface through `error` and `ready`
     }
     entry.handlers.add(handler);
@@ -193,7 +232,14 @@ export class RealtimeClient {
    * repeated versions are skipped, and a gap (or a reconnect) calls `options.refetch` first.
    */
   onSeats(eventId: string, handler: (change: SeatChange) => void, options: SeatTrackingOptions = {}): SeatSubscription {
-    const tracker = new SeatTracker(handler, options, (err) => this.#emit('error', err));
+    const tracker = new SeatTracker(handler, options, (err) =>
+      this.#emit(
+        'error',
+        err instanceof TiketiError
+          ? err
+          : new RealtimeError({ message: `Seat map refetch failed: ${String(err)}`, code: 'SNAPSHOT_FAILED', cause: err }),
+      ),
+    );
     const topic = `event.${eventId}.seats`;
     const subscription = this.subscribe(topic, (message) => {
       if (message.type === 'seat.held' || message.type === 'seat.released' || message.type === 'seat.sold') tracker.receive(message);
@@ -224,17 +270,55 @@ export class RealtimeClient {
     });
   }
 
-  #open(): Promise<void> {
+  #authError: AuthenticationError | undefined;
+
+  async #open(): Promise<void> {
     const Impl = (this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as
       (new (url: string) => WebSocketLike) | undefined;
-    if (!Impl)
-      return Promise.reject(new Error('No WebSocket implementation: pass the `WebSocket` option (e.g. the `ws` package under Node 20)'));
-    const url = new URL('/v1/realtime', this.options.url.replace(/^http/, 'ws'));
-    if (this.options.token) url.searchParams.set('token', this.options.token);
+    if (!Impl) {
+      const err = new RealtimeError({
+        code: 'WEBSOCKET_UNAVAILABLE',
+        message: 'No WebSocket implementation: pass the `WebSocket` option (under Node 20, the WebSocket class of the `ws` package)',
+      });
+      this.#fail(err);
+      throw err;
+    }
+    let origin = this.options.url;
+    let credential: ['ticket' | 'token', string] | undefined;
+    const token = this.options.token;
+    if (token && !this.#anonymous) {
+      if (this.#legacyToken) credential = ['token', token];
+      else {
+        try {
+          const issued = await (this.options.ticket ?? (() => this.#fetchTicket(token)))();
+          credential = ['ticket', issued.ticket];
+          if (issued.url && this.options.preferAdvertisedUrl) origin = issued.url;
+        } catch (err) {
+          if (err instanceof AuthenticationError) this.#refused(err);
+          else if (err instanceof NotFoundError) {
+            this.#legacyToken = true; // a server from before tickets
+            credential = ['token', token];
+          } else {
+            const failure =
+              err instanceof TiketiError
+                ? err
+                : new RealtimeError({ code: 'CONNECTION_FAILED', message: `Realtime ticket request failed: ${String(err)}`, cause: err });
+            this.#emit('error', failure);
+            this.#connecting = undefined;
+            this.#scheduleReconnect();
+            throw failure;
+          }
+        }
+      }
+    }
+    if (this.#closedByUser) throw new RealtimeError({ code: 'CONNECTION_CLOSED', message: 'The realtime client was closed' });
+    const url = new URL('/v1/realtime', origin.replace(/^http/, 'ws'));
+    if (credential) url.searchParams.set(credential[0], credential[1]);
     return new Promise<void>((resolve, reject) => {
       const socket = new Impl(url.toString());
       this.#socket = socket;
       let opened = false;
+      let status: number | undefined;
       socket.onopen = () => {
         opened = true;
         this.#connecting = undefined;
@@ -246,18 +330,75 @@ export class RealtimeClient {
         resolve();
       };
       socket.onmessage = (ev) => this.#receive(ev.data);
-      socket.onerror = (ev) => this.#emit('error', ev);
+      socket.onerror = (ev) => {
+        // Browsers hide why an upgrade failed; `ws` says "Unexpected server response: 401".
+        const match = /Unexpected server response: (\d{3})/.exec(String((ev as { message?: unknown })?.message ?? ''));
+        if (match) status = Number(match[1]);
+        if (opened) this.#emit('error', new RealtimeError({ code: 'CONNECTION_FAILED', message: 'Realtime connection error', cause: ev }));
+      };
       socket.onclose = (ev) => {
         if (this.#socket === socket) this.#socket = undefined;
         this.#connecting = undefined;
-        const error = new Error(`Realtime connection closed${ev.code ? ` (${ev.code})` : ''}`);
+        const error = new RealtimeError({
+          code: opened ? 'CONNECTION_CLOSED' : 'CONNECTION_FAILED',
+          status,
+          message: opened
+            ? `Realtime connection closed${ev.code ? ` (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})` : ''}`
+            : `Realtime connection failed${status ? `: HTTP ${status}` : ev.code ? ` (${ev.code})` : ''}`,
+        });
         for (const pong of this.#pongs.splice(0)) pong.reject(error);
         this.#pendingAcks.length = 0;
         this.#emit('close', { code: ev.code, reason: ev.reason });
-        if (!opened) reject(error);
+        if (!opened) {
+          if (status === 401 && credential?.[0] === 'token') {
+            // The token itself was refused: no retry can fix it. Public topics go on without it.
+            this.#refused(new AuthenticationError({ message: 'The realtime channel refused the token', code: 'INVALID_TOKEN', status }));
+            reject(this.#authError);
+            if (!this.#closedByUser && this.options.reconnect !== false && this.#topics.size > 0) this.connect().catch(() => {});
+            return;
+          }
+          this.#emit('error', error);
+          reject(error);
+        }
         this.#scheduleReconnect();
       };
     });
+  }
+
+  /** POST /v1/realtime/tickets with the token, on the API origin. */
+  async #fetchTicket(token: string): Promise<{ ticket: string; url?: string }> {
+    const api = new URL('/v1/realtime/tickets', (this.options.apiUrl ?? this.options.url).replace(/^ws/, 'http'));
+    let response: Response;
+    try {
+      response = await fetch(api, { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+    } catch (err) {
+      throw new RealtimeError({ code: 'CONNECTION_FAILED', message: `Realtime ticket request failed: ${String(err)}`, cause: err });
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) throw errorFromResponse(response.status, body, response.headers);
+    return body as { ticket: string; url?: string };
+  }
+
+  /** The API refused the token: say so once, fail private topics, keep public ones anonymously. */
+  #refused(err: AuthenticationError): void {
+    this.#anonymous = true;
+    this.#authError = err;
+    this.#emit('error', err);
+    for (const [topic, entry] of this.#topics) {
+      if (isPublic(topic)) continue;
+      this.#topics.delete(topic);
+      entry.ready.reject(err);
+    }
+  }
+
+  /** A failure no retry can fix: every waiting subscription fails with it, and `error` says it. */
+  #fail(err: RealtimeError): void {
+    this.#connecting = undefined;
+    this.#emit('error', err);
+    for (const [topic, entry] of this.#topics) {
+      this.#topics.delete(topic);
+      entry.ready.reject(err);
+    }
   }
 
   #scheduleReconnect(): void {
@@ -285,7 +426,10 @@ export class RealtimeClient {
     try {
       message = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer)) as RealtimeMessage;
     } catch (err) {
-      this.#emit('error', err);
+      this.#emit(
+        'error',
+        new RealtimeError({ code: 'MALFORMED_MESSAGE', message: 'The server sent a message that is not JSON', cause: err }),
+      );
       return;
     }
     this.#emit('message', message);
@@ -304,19 +448,23 @@ export class RealtimeClient {
       case 'unsubscribed':
         return;
       case 'error': {
-        // Errors carry no topic; the server answers in order, so a refusal belongs to the oldest pending subscribe.
-        const topic = this.#pendingAcks.shift();
+        // Refusals name their topic; older servers do not, but answer in order, so a refusal without
+        // one belongs to the oldest pending subscribe.
+        const err = new RealtimeError({ code: message.code, message: `${message.code}: ${message.message}`, topic: message.topic });
+        const i = message.topic === undefined ? (this.#pendingAcks.length > 0 ? 0 : -1) : this.#pendingAcks.indexOf(message.topic);
+        const topic = i >= 0 ? this.#pendingAcks.splice(i, 1)[0] : undefined;
         const entry = topic === undefined ? undefined : this.#topics.get(topic);
         if (entry && topic !== undefined) {
           this.#topics.delete(topic);
-          entry.ready.reject(Object.assign(new Error(`${message.code}: ${message.message}`), { code: message.code }));
+          entry.ready.reject(err);
         } else {
-          this.#emit('error', message);
+          this.#emit('error', err);
         }
         return;
       }
       default: {
-        const topic = message.type.startsWith('seat.') ? `event.${message.eventId}.seats` : `queue.${message.eventId}`;
+        const seatTopic = message.type.startsWith('seat.') || message.type === 'availability';
+        const topic = seatTopic ? `event.${message.eventId}.seats` : `queue.${message.eventId}`;
         for (const handler of this.#topics.get(topic)?.handlers ?? []) handler(message);
       }
     }

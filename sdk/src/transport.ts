@@ -5,6 +5,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import { DEFAULTS, type FetchLike, type RequestOptions, type TiketiConfig } from './config.js';
 import { ConnectionError, errorFromResponse, parseRetryAfter, TiketiError } from './errors.js';
 import type { paths } from './generated/openapi.js';
+import type { Session } from './types.js';
 
 /** One page of a list: `{ data, nextCursor }`, `nextCursor` null on the last page. */
 export interface Page<T> {
@@ -48,12 +49,53 @@ const aborted = (cause?: unknown) => new ConnectionError({ message: 'Request abo
 // Statuses whose Response may not carry a body.
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
+/** The credentials a client holds now: they change when a session is refreshed. */
+export interface Credentials {
+  token: string | undefined;
+  refreshToken: string | undefined;
+}
+
 export class Transport {
   /** The typed openapi-fetch client; namespaces call `this.http.GET('/v1/...', { ...init })`. */
   readonly http: Client<paths>;
+  /** Current access and refresh token (a refresh replaces both). */
+  readonly credentials: Credentials;
+  #refreshing: Promise<void> | undefined;
 
   constructor(readonly config: Readonly<TiketiConfig>) {
     this.http = createClient<paths>({ baseUrl: config.baseUrl.replace(/\/+$/, '') });
+    this.credentials = { token: config.token, refreshToken: config.refreshToken };
+  }
+
+  /**
+   * Renews the session with the refresh token, once for all calls that need it at the same time
+   * (a refresh token works once, so two refreshes would revoke the session).
+   */
+  private refreshSession(fetchImpl: FetchLike, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    return (this.#refreshing ??= (async () => {
+      const refreshToken = this.credentials.refreshToken!;
+      const url = `${this.config.baseUrl.replace(/\/+$/, '')}/v1/auth/refresh`;
+      const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json, application/problem+json' });
+      if (this.config.userAgent) headers.set('user-agent', this.config.userAgent);
+      const response = await sendOnce(
+        fetchImpl,
+        url,
+        { method: 'POST', headers, body: JSON.stringify({ refreshToken }) },
+        timeoutMs,
+        signal,
+      );
+      if (!response.ok) {
+        // Dead for good (used, revoked, expired): forget it rather than try it on every call.
+        if (response.status === 401) this.credentials.refreshToken = undefined;
+        throw errorFromResponse(response.status, await parseBody(response), response.headers);
+      }
+      const session = (await response.json()) as Session;
+      this.credentials.token = session.token;
+      this.credentials.refreshToken = session.refreshToken;
+      await this.config.onSessionRefreshed?.(session);
+    })().finally(() => {
+      this.#refreshing = undefined;
+    }));
   }
 
   /** Runs one typed call through the sender and returns its data; failures throw TiketiError subclasses. */
@@ -89,26 +131,39 @@ export class Transport {
     const timeoutMs = options.timeoutMs ?? config.timeoutMs ?? DEFAULTS.timeoutMs;
     const initialDelay = config.retryDelayMs?.initial ?? DEFAULTS.initialRetryDelayMs;
     const maxDelay = config.retryDelayMs?.max ?? DEFAULTS.maxRetryDelayMs;
-    const token = options.token ?? config.token;
     const signal = options.signal;
+    const credentials = this.credentials;
 
     return async (request) => {
       const headers = new Headers(request.headers);
-      if (token) headers.set('authorization', `Bearer ${token}`);
+      // A per-call token is used as given; the client's own is read per attempt (a refresh changes it).
+      const token = () => options.token ?? credentials.token;
+      if (token()) headers.set('authorization', `Bearer ${token()}`);
       if (config.userAgent) headers.set('user-agent', config.userAgent);
       headers.set('accept', 'application/json, application/problem+json');
       if (request.method === 'POST') headers.set('idempotency-key', options.idempotencyKey ?? newIdempotencyKey());
       // Read once so each attempt can send the same bytes.
       const body = request.body === null ? undefined : await request.arrayBuffer();
       const init: RequestInit = { method: request.method, headers, body };
+      let refreshed = false;
 
       for (let attempt = 0; ; attempt++) {
         let failure: TiketiError;
         let waitMs = Math.min(maxDelay, initialDelay * 2 ** attempt) * (0.5 + Math.random() * 0.5);
         try {
+          const sentWith = token();
           const response = await sendOnce(fetchImpl, request.url, init, timeoutMs, signal);
           if (response.ok) return response;
           failure = errorFromResponse(response.status, await parseBody(response), response.headers);
+          // An expired or revoked access token: renew the session once and send the call again.
+          if (failure.code === 'INVALID_TOKEN' && !refreshed && options.token === undefined && credentials.refreshToken) {
+            refreshed = true;
+            // Another call may have refreshed while this one was out: then just use the new token.
+            if (credentials.token === sentWith) await this.refreshSession(fetchImpl, timeoutMs, signal);
+            headers.set('authorization', `Bearer ${token()}`);
+            attempt--; // not a retry of a failure
+            continue;
+          }
           if (response.status === 429) {
             const retryAfterMs = (parseRetryAfter(response.headers.get('retry-after')) ?? 0) * 1000;
             if (retryAfterMs > DEFAULTS.maxRetryAfterMs) throw failure;

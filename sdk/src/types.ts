@@ -25,6 +25,11 @@ export type GoogleLoginBody = BodyOf<'loginWithGoogle'>;
 export type VerifyResult = operations['verifyToken']['responses'][200]['content']['application/json'];
 export type CreateApiKeyBody = BodyOf<'createApiKey'>;
 export type ListApiKeysQuery = QueryOf<'listApiKeys'>;
+/** `read-only` (admin reads), `catalog` (catalog writes), `operations` (holds, reservations, users ...). */
+export type ApiKeyScope = ApiKey['scopes'][number];
+export type Role = User['role'];
+export type ListUsersQuery = QueryOf<'listUsers'>;
+export type UpdateUserBody = BodyOf<'updateUser'>;
 
 /** `?limit=&cursor=` of every plain list. */
 export type ListQuery = { limit?: number; cursor?: string };
@@ -66,3 +71,28 @@ export type CreateReservationBody = BodyOf<'createReservation'>;
 export type CancelReservationBody = NonNullable<BodyOf<'cancelReservation'>>;
 export type ListMyReservationsQuery = QueryOf<'listMyReservations'>;
 export type ListReservationsQuery = QueryOf<'listReservations'>;
+
+// ---- payments ----
+/** A payment: `pending` → `in_progress` → `confirmed` | `failed` | `cancelled`, then `partially_refunded` | `refunded`. */
+export type Payment = Schemas['Payment'];
+export type PaymentStatus = Payment['status'];
+/** What prepare returns: the order to open the provider's payment window with, and the client key. */
+export type PreparedPayment = Schemas['PreparedPayment'];
+export type PreparePaymentBody = BodyOf<'preparePayment'>;
+/** `{ paymentKey, orderId, amount }` as the success redirect carried them. */
+export type ConfirmPaymentBody = BodyOf<'confirmPayment'>;
+/** `{ reason, amount? }`: without `amount`, everything left is refunded. */
+export type RefundPaymentBody = BodyOf<'refundPayment'>;
+export type ListMyPaymentsQuery = QueryOf<'listMyPayments'>;
+export type ListPaymentsQuery = QueryOf<'listPayments'>;
+
+// Waiting room
+/** An event's waiting room: settings and the line now. */
+export type QueueSettings = Schemas['QueueSettings'];
+export type QueueOrder = QueueSettings['order'];
+export type UpdateQueueBody = BodyOf<'updateQueue'>;
+/** Your place in line (`status: 'waiting'`) or your admission (`status: 'admitted'`). */
+export type QueuePlace = Schemas['QueuePlace'];
+/** Goes in `X-Queue-Token` when holding (the SDK sends it for you once it knows it). */
+export type Admission = Schemas['Admission'];
+export type AdmitResult = Schemas['AdmitResult'];

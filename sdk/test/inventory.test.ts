@@ -61,7 +61,7 @@ describe('seats, holds and reservations', () => {
     const changes: SeatChange[] = [];
     const watch = anonymous.seats.watch(eventId, { onSnapshot: (m) => snapshots.push(m), onChange: (c) => changes.push(c) });
     await watch.ready;
-    await vi.waitFor(() => expect(snapshots).toHaveLength(1));
+    await vi.waitFor(() => expect(snapshots).toHaveLength(1), { timeout: 30_000 });
 
     const hold = await fan.holds.create(eventId, { seatIds: [s1!, s2!] });
     expect(hold).toMatchObject({ eventId, status: 'active', totalAmount: 200_000, currency: 'KRW' });
@@ -74,7 +74,7 @@ describe('seats, holds and reservations', () => {
         .map((s) => s.id)
         .sort(),
     ).toEqual([s1, s2].sort());
-    await vi.waitFor(() => expect(changes.map((c) => c.type)).toContain('seat.held'));
+    await vi.waitFor(() => expect(changes.map((c) => c.type)).toContain('seat.held'), { timeout: 30_000 });
     expect(changes.find((c) => c.type === 'seat.held')!.seatIds.sort()).toEqual([s1, s2].sort());
 
     const reservation = await fan.reservations.create({ holdId: hold.id });
@@ -86,7 +86,7 @@ describe('seats, holds and reservations', () => {
 
     const cancelled = await fan.reservations.cancel(reservation.id, { reason: 'changed my mind' });
     expect(cancelled.status).toBe('cancelled');
-    await vi.waitFor(() => expect(changes.map((c) => c.type)).toContain('seat.released'));
+    await vi.waitFor(() => expect(changes.map((c) => c.type)).toContain('seat.released'), { timeout: 30_000 });
     const versions = changes.map((c) => c.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
     expect((await anonymous.seats.map(eventId)).seats.every((s) => s.status === 'available')).toBe(true);

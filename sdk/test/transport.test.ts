@@ -210,14 +210,13 @@ describe('timeouts and aborts', () => {
 
   it('turns a request that hangs past timeoutMs into ConnectionError TIMEOUT, retried', async () => {
     const f = scriptedFetch(hang, hang);
-    const started = Date.now();
+    // Without the timeout these requests would hang until the test's own timeout.
     const err = (await client(f.fetch, { timeoutMs: 50, maxRetries: 1 })
       .auth.me()
       .catch((e: unknown) => e)) as ConnectionError;
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.code).toBe('TIMEOUT');
     expect(f.requests).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(f.requests[0]!.signal.aborted).toBe(true);
   });
 
@@ -311,7 +310,8 @@ describe('pagination', () => {
   it('sends nothing until awaited or iterated', async () => {
     const f = pages();
     client(f.fetch).apiKeys.list();
-    await new Promise((r) => setTimeout(r, 10));
-    expect(f.requests).toHaveLength(0);
+    // A later request through the same fetch completes, and it is the only one sent.
+    await client(f.fetch).apiKeys.list().toArray(1);
+    expect(f.requests).toHaveLength(1);
   });
 });

@@ -10,6 +10,7 @@ import { createPool, type Db } from '../../api/src/infra/db.js';
 import { connectSharedState, type SharedState } from '../../api/src/infra/shared-state.js';
 import { startRealtimeServer, type RealtimeServer } from '../../api/src/realtime/server.js';
 import { forwardRealtimeUpgrades } from '../../api/src/realtime/upgrade-forwarder.js';
+import type { RealtimeLimits } from '../../api/src/realtime/limits.js';
 import { createAuthService } from '../../api/src/modules/auth/service.js';
 
 export interface TestApp {
@@ -34,6 +35,8 @@ export interface TestAppOptions {
   databaseUrl?: string;
   /** Share Redis keys with another instance (same prefix). */
   redisPrefix?: string;
+  /** Realtime limits to override (small caps for tests), and the transport to force. */
+  realtime?: { limits?: Partial<RealtimeLimits>; transport?: 'native' | 'shim' };
 }
 
 /** Creates an empty, migrated database for one test file. */
@@ -70,11 +73,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       PORT: 0,
       REALTIME_PORT: 0,
       HOST: '127.0.0.1',
+      // Every test client shares 127.0.0.1: limits per address and the anti-hoarding limits are
+      // off unless a test sets them (the rate-limit and hoarding tests do).
+      AUTH_RATE_LIMIT_PER_IP: 1_000_000,
+      AUTH_RATE_LIMIT_PER_ACCOUNT: 1_000_000,
+      HOLDS_PER_IP_PER_EVENT: 0,
+      HOLDS_PER_ACCOUNT_PER_MINUTE: 0,
       ...options.config,
     },
   );
   const db = createPool(databaseUrl, config.DATABASE_POOL_MAX);
-  const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX);
+  const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   const authService = createAuthService(config, db);
   const app = await buildApp({ config, db, shared, logger: false, authService });
   let baseUrl = '';
@@ -83,8 +92,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    realtime = await startRealtimeServer({ host: '127.0.0.1', port: 0, shared, verifyToken: authService.verifyToken });
-    forwardRealtimeUpgrades(app.server, realtime.port);
+    realtime = await startRealtimeServer({
+      host: '127.0.0.1',
+      port: 0,
+      shared,
+      verifyToken: authService.verifyToken,
+      db,
+      config,
+      ...options.realtime,
+    });
+    forwardRealtimeUpgrades(app.server, realtime);
   } else {
     await app.ready();
   }

@@ -50,9 +50,10 @@ export default async function setup(project: TestProject) {
   let embedded: EmbeddedDatabase | undefined;
   if (!adminUrl) {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'tiketi-test-pg-'));
-    chmodSync(dataDir, 0o755); // PostgreSQL may run as the `postgres` user when we are root
-    embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres', fast: true });
-    adminUrl = embedded.url;
+    chmodSync(dataDir, 0o755); // as root, lets the `postgres` user keep the data here (no relocation)
+    embedded = await startEmbeddedPostgres({ dataDir, fast: true });
+    // The harness keeps superuser access: it creates the template database and clones it per file.
+    adminUrl = embedded.superuserUrl;
     cleanups.push(async () => {
       await embedded!.stop();
       rmSync(dataDir, { recursive: true, force: true });

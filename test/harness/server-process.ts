@@ -11,11 +11,18 @@ export interface ServerProcess {
   realtimePort: number;
   /** Every log line so far. */
   lines: string[];
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>;
+  /** Sends SIGTERM (or `signal`) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
 }
 
-export async function startServerProcess(env: Record<string, string | undefined>, readyTimeoutMs = 60_000): Promise<ServerProcess> {
+/** `cwd`: another checkout to run (a copy in a locked directory, say); default this one. */
+export async function startServerProcess(
+  env: Record<string, string | undefined>,
+  readyTimeoutMs = 60_000,
+  cwd: string = ROOT,
+): Promise<ServerProcess> {
   const port = await freePort();
   const realtimePort = await freePort();
   const childEnv: Record<string, string> = {};
@@ -29,7 +36,7 @@ export async function startServerProcess(env: Record<string, string | undefined>
     if (v !== undefined) childEnv[k] = v;
   }
   const child = spawn(process.execPath, ['--import', 'tsx', 'api/src/server.ts'], {
-    cwd: ROOT,
+    cwd,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,9 +65,10 @@ export async function startServerProcess(env: Record<string, string | undefined>
     baseUrl: `http://127.0.0.1:${port}`,
     realtimePort,
     lines,
-    async stop() {
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
+      child.kill(signal);
       return exited;
     },
   };

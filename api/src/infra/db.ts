@@ -8,10 +8,14 @@ export type Queryable = pg.Pool | pg.PoolClient;
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
 
-export function createPool(connectionString: string, max: number): Db {
+export function createPool(connectionString: string, max: number, onError: (err: Error) => void = () => {}): Db {
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
-  // An idle client's error (e.g. the server restarting) must not crash the process.
-  pool.on('error', () => {});
+  // A connection's error (PostgreSQL restarting or killed) must never crash the process. pg's pool
+  // listens on idle clients only ('error' on the pool); a client checked out when its connection
+  // dies emits 'error' on itself, which, unheard, ends the process. So every client gets a listener
+  // for its whole life; the query in flight fails on its own and the pool discards the client.
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
   return pool;
 }
 

@@ -15,6 +15,8 @@ export interface SharedState {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<string | null>;
   del(key: string): Promise<void>;
+  /** Reads and deletes key in one step (one-time tickets): of two racing callers only one gets the value. */
+  take(key: string): Promise<string | null>;
   publish(channel: string, message: string): Promise<void>;
   /** Receives every message published on channel by any instance, this one included. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
@@ -22,8 +24,12 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-export async function connectSharedState(redisUrl: string | undefined, prefix: string): Promise<SharedState> {
-  return redisUrl ? RedisState.connect(redisUrl, prefix) : new MemoryState();
+export async function connectSharedState(
+  redisUrl: string | undefined,
+  prefix: string,
+  options: { commandTimeoutMs?: number } = {},
+): Promise<SharedState> {
+  return redisUrl ? RedisState.connect(redisUrl, prefix, options.commandTimeoutMs ?? 500) : new MemoryState();
 }
 
 class RedisState implements SharedState {
@@ -38,8 +44,17 @@ class RedisState implements SharedState {
     subscriber.on('message', (channel: string, message: string) => this.bus.emit(channel, message));
   }
 
-  static async connect(url: string, prefix: string): Promise<RedisState> {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true };
+  static async connect(url: string, prefix: string, commandTimeoutMs: number): Promise<RedisState> {
+    // With Redis down, commands fail at once (no offline queue) or after commandTimeout (a hung
+    // Redis), so callers fall back or answer 503 quickly instead of stalling requests for seconds.
+    // ioredis keeps reconnecting in the background; nothing needs a restart once Redis is back.
+    const options = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      commandTimeout: commandTimeoutMs,
+    };
     const redis = new Redis(url, options);
     const subscriber = new Redis(url, { lazyConnect: true });
     // Errors surface on commands and in /ready; without a listener ioredis would print each retry.
@@ -60,6 +75,9 @@ class RedisState implements SharedState {
   }
   async del(key: string) {
     await this.redis.del(this.prefix + key);
+  }
+  take(key: string) {
+    return this.redis.getdel(this.prefix + key);
   }
   async publish(channel: string, message: string) {
     await this.redis.publish(this.prefix + channel, message);
@@ -118,6 +136,11 @@ class MemoryState implements SharedState {
   }
   async del(key: string) {
     this.values.delete(key);
+  }
+  async take(key: string) {
+    const value = this.live(key)?.value ?? null;
+    this.values.delete(key);
+    return value;
   }
   async publish(channel: string, message: string) {
     // Asynchronous like Redis, so publishers never run subscriber code inside their own call.

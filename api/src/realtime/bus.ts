@@ -18,6 +18,10 @@ export function createRealtimePublisher(shared: SharedState) {
     seatsChanged(eventId: string, type: SeatChangeType, seatIds: string[], version: number) {
       return publish({ topic: `event.${eventId}.seats`, message: { type, eventId, seatIds, version } });
     },
+    /** General admission: the event's quantities left, on its seat topic; `version` orders these messages. */
+    availability(eventId: string, ticketTypes: Array<{ id: string; available: number }>, version: number) {
+      return publish({ topic: `event.${eventId}.seats`, message: { type: 'availability', eventId, ticketTypes, version } });
+    },
     toQueueMember(eventId: string, userId: string, message: Record<string, unknown>) {
       return publish({ topic: `queue.${eventId}.${userId}`, message: { eventId, ...message } });
     },

@@ -1,50 +1,127 @@
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
+import type { HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
+import type { Config } from '../config.js';
+import type { Queryable } from '../infra/db.js';
 import type { SharedState } from '../infra/shared-state.js';
 import { REALTIME_CHANNEL, type RealtimeEnvelope } from './bus.js';
+import {
+  FORWARDED_HEADER,
+  createChannel,
+  refusalBody,
+  type Admission,
+  type Channel,
+  type ChannelSocket,
+  type SocketData,
+} from './channel.js';
+import { realtimeLimits, type RealtimeLimits } from './limits.js';
+import { startWsTransport } from './ws-transport.js';
 
 // uWebSockets.js is CommonJS with a native addon; the unofficial build falls back to a `ws` shim
-// when no binary matches this Node ABI, so we say which one runs.
+// when no binary matches this Node ABI (Node 22+) or UWS_USE_FALLBACK is set, so we say which one runs.
 const require = createRequire(import.meta.url);
 const uws = require('uWebSockets.js') as typeof import('uWebSockets.js');
 
-/** `native` when the uWS C++ addon loaded, `shim` when the package fell back to its ws emulation. */
+/**
+ * `native` when the uWS C++ addon loaded; `shim` when the package fell back to its ws emulation. That
+ * emulation lacks custom upgrades, topics and publish (it throws "not implemented"), so on `shim`
+ * the channel runs on the `ws` package directly instead (ws-transport.ts): same protocol and bounds,
+ * more memory and CPU per socket.
+ */
 export const realtimeTransport: 'native' | 'shim' = /\[native code\]/.test(Function.prototype.toString.call(uws.App)) ? 'native' : 'shim';
-
-interface SocketData {
-  userId: string | null;
-}
 
 export interface RealtimeServer {
   port: number;
   transport: 'native' | 'shim';
-  close(): Promise<void>;
+  /** Open sockets (including upgrades being authenticated) and the limits in force. */
+  readonly connections: number;
+  readonly limits: RealtimeLimits;
+  /** Secret the API-port forwarder presents to have its clients' addresses trusted (upgrade-forwarder.ts). */
+  readonly forwardSecret: string;
+  close(graceMs?: number): Promise<void>;
 }
 
-const SEAT_TOPIC = /^event\.([0-9a-f-]{36})\.seats$/;
-const QUEUE_TOPIC = /^queue\.([0-9a-f-]{36})$/;
+export interface RealtimeServerOptions {
+  host: string;
+  port: number;
+  shared: SharedState;
+  verifyToken: (token: string) => Promise<{ sub: string }>;
+  /** For the cached check that a topic's event exists. */
+  db: Queryable;
+  /** Limits come from REALTIME_* settings; `limits` overrides single ones (tests). */
+  config: Config;
+  limits?: Partial<RealtimeLimits>;
+  /** Force the `ws` transport even where the native build loaded (tests of the fallback). */
+  transport?: 'native' | 'shim';
+}
+
+const STATUS_LINE: Record<number, string> = { 401: '401 Unauthorized', 429: '429 Too Many Requests', 503: '503 Service Unavailable' };
 
 /**
  * The WebSocket channel at /v1/realtime. Messages for a topic arrive on the shared bus from
  * whichever API instance made the change, and every instance delivers them to its own sockets.
  */
-export async function startRealtimeServer(opts: {
-  host: string;
-  port: number;
-  shared: SharedState;
-  verifyToken: (token: string) => Promise<{ sub: string }>;
-}): Promise<RealtimeServer> {
+export async function startRealtimeServer(opts: RealtimeServerOptions): Promise<RealtimeServer> {
+  const limits = { ...realtimeLimits(opts.config), ...opts.limits };
+  const forwardSecret = randomBytes(18).toString('base64url');
+  const channel = createChannel({ shared: opts.shared, db: opts.db, verifyToken: opts.verifyToken, limits, forwardSecret });
+  const transport = opts.transport ?? realtimeTransport;
+  const server =
+    transport === 'native'
+      ? await startNative(opts, channel, limits)
+      : await startWsTransport({ host: opts.host, port: opts.port, channel, limits });
+
+  await opts.shared.subscribe(REALTIME_CHANNEL, (raw) => {
+    const envelope = JSON.parse(raw) as RealtimeEnvelope;
+    server.publish(envelope.topic, JSON.stringify(envelope.message));
+  });
+
+  return {
+    port: server.port,
+    transport,
+    get connections() {
+      return channel.connections;
+    },
+    limits,
+    forwardSecret,
+    close: (graceMs) => server.close(graceMs),
+  };
+}
+
+async function startNative(opts: RealtimeServerOptions, channel: Channel, limits: RealtimeLimits) {
   const app: TemplatedApp = uws.App();
-  const send = (ws: WebSocket<SocketData>, message: object): void => {
-    ws.send(JSON.stringify(message), false);
+  // Open sockets, so close() can end each with 1001 (going away) on shutdown.
+  const sockets = new Set<WebSocket<SocketData>>();
+  let allClosed: (() => void) | undefined;
+  const adapt = (ws: WebSocket<SocketData>): ChannelSocket => ({
+    data: ws.getUserData(),
+    send: (text) => void ws.send(text, false),
+    subscribe: (topic) => void ws.subscribe(topic),
+    unsubscribe: (topic) => ws.unsubscribe(topic),
+    isSubscribed: (topic) => ws.isSubscribed(topic),
+    topicCount: () => ws.getTopics().length,
+    end: (code, reason) => ws.end(code, reason),
+  });
+  const refuse = (res: HttpResponse, refusal: Extract<Admission, { ok: false }>) => {
+    res.cork(() => {
+      res.writeStatus(STATUS_LINE[refusal.status] ?? `${refusal.status} Error`).writeHeader('content-type', 'application/problem+json');
+      if (refusal.status !== 401) res.writeHeader('retry-after', '5');
+      res.end(refusalBody(refusal), true);
+    });
   };
 
   app.ws<SocketData>('/v1/realtime', {
-    maxPayloadLength: 4 * 1024,
+    maxPayloadLength: limits.maxMessageBytes,
     idleTimeout: 120,
-    maxBackpressure: 1024 * 1024,
+    maxBackpressure: 1024 * 1024, // a slow client misses messages past 1 MB queued (it refetches on a gap)
     upgrade: (res, req, context) => {
-      const token = new URLSearchParams(req.getQuery() ?? '').get('token');
+      // Everything from req is read now: it is gone after the first await.
+      const request = {
+        peerIp: Buffer.from(res.getRemoteAddressAsText()).toString(),
+        query: req.getQuery() ?? '',
+        forwardedFor: req.getHeader('x-forwarded-for') || undefined,
+        forwardedBy: req.getHeader(FORWARDED_HEADER) || undefined,
+      };
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
@@ -52,52 +129,27 @@ export async function startRealtimeServer(opts: {
       res.onAborted(() => {
         aborted = true;
       });
-      const accept = (userId: string | null) => {
-        if (aborted) return;
-        res.cork(() => res.upgrade<SocketData>({ userId }, key, protocol, extensions, context));
-      };
-      if (!token) return accept(null);
-      opts.verifyToken(token).then(
-        (claims) => accept(claims.sub),
-        () => {
-          if (!aborted) res.cork(() => res.writeStatus('401 Unauthorized').end('invalid token'));
-        },
-      );
+      void channel.admit(request).then((admission) => {
+        if (!admission.ok) {
+          if (!aborted) refuse(res, admission);
+          return;
+        }
+        if (aborted) return channel.abandoned(admission.data);
+        res.cork(() => res.upgrade<SocketData>(admission.data, key, protocol, extensions, context));
+      });
     },
-    message: (ws, raw) => {
-      let msg: { op?: unknown; topic?: unknown };
-      try {
-        msg = JSON.parse(Buffer.from(raw).toString('utf8'));
-      } catch {
-        return send(ws, { type: 'error', code: 'MALFORMED_MESSAGE', message: 'Messages are JSON objects' });
-      }
-      const data = ws.getUserData();
-      if (msg.op === 'ping') return send(ws, { type: 'pong' });
-      if (msg.op !== 'subscribe' && msg.op !== 'unsubscribe') {
-        return send(ws, { type: 'error', code: 'UNKNOWN_OP', message: 'op is subscribe, unsubscribe or ping' });
-      }
-      const topic = typeof msg.topic === 'string' ? msg.topic : '';
-      let internal: string | undefined;
-      if (SEAT_TOPIC.test(topic)) internal = topic;
-      const queue = QUEUE_TOPIC.exec(topic);
-      if (queue) {
-        if (!data.userId)
-          return send(ws, { type: 'error', code: 'AUTHENTICATION_REQUIRED', message: 'Connect with ?token= to follow your queue place' });
-        internal = `queue.${queue[1]}.${data.userId}`;
-      }
-      if (!internal) return send(ws, { type: 'error', code: 'UNKNOWN_TOPIC', message: `No topic ${topic}` });
-      if (msg.op === 'subscribe') ws.subscribe(internal);
-      else ws.unsubscribe(internal);
-      send(ws, { type: msg.op === 'subscribe' ? 'subscribed' : 'unsubscribed', topic });
+    open: (ws) => {
+      sockets.add(ws);
+    },
+    message: (ws, raw) => channel.message(adapt(ws), raw),
+    close: (ws) => {
+      sockets.delete(ws);
+      if (!sockets.size) allClosed?.();
+      channel.closed(ws.getUserData());
     },
   });
   app.any('/*', (res) => {
     res.writeStatus('404 Not Found').end('WebSocket endpoint is /v1/realtime');
-  });
-
-  await opts.shared.subscribe(REALTIME_CHANNEL, (raw) => {
-    const envelope = JSON.parse(raw) as RealtimeEnvelope;
-    app.publish(envelope.topic, JSON.stringify(envelope.message), false);
   });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -107,9 +159,18 @@ export async function startRealtimeServer(opts: {
   });
   return {
     port: uws.us_socket_local_port(listenSocket),
-    transport: realtimeTransport,
-    async close() {
+    publish: (topic: string, text: string) => void app.publish(topic, text, false),
+    /** Stops listening, ends every socket with 1001 (going away) and waits up to `graceMs` for them. */
+    async close(graceMs = 2000) {
       uws.us_listen_socket_close(listenSocket);
+      if (sockets.size) {
+        const drained = new Promise<void>((resolve) => {
+          allClosed = resolve;
+          setTimeout(resolve, graceMs).unref();
+        });
+        for (const ws of [...sockets]) ws.end(1001, 'server shutting down');
+        await drained;
+      }
       (app as { close?: () => void }).close?.();
     },
   };

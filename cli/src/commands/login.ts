@@ -7,7 +7,7 @@ import type { LoginResult } from '../results.js';
 export default class Login extends TiketiCommand<typeof Login> {
   static override summary = 'Sign in with email and password and save the token in a profile.';
   static override description = `Asks for the email and password when they are not given and a terminal is attached.
-The token is saved in <configDir>/profiles.json (mode 0600) under --profile; TIKETI_API_KEY and TIKETI_TOKEN, when set, take precedence over it.`;
+The access token and its refresh token are saved in <configDir>/profiles.json (mode 0600) under --profile; commands renew the short-lived access token by themselves; TIKETI_API_KEY and TIKETI_TOKEN, when set, take precedence over it.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --email admin@tiketi.local --password "$PASSWORD" --api-url http://localhost:3000',
@@ -33,6 +33,7 @@ The token is saved in <configDir>/profiles.json (mode 0600) under --profile; TIK
     await this.profiles.set(credentials.profileName, {
       apiUrl: credentials.apiUrl,
       token: session.token,
+      refreshToken: session.refreshToken,
       email: session.user.email,
       role: session.user.role,
       userId: session.user.id,

@@ -1,21 +1,34 @@
 import type { RequestOptions } from '../config.js';
 import type { CreateHoldBody, Hold } from '../types.js';
+import type { Transport } from '../transport.js';
+import type { AdmissionBook } from './queue.js';
 import { Resource } from './resource.js';
 
 export interface HoldRequestOptions extends RequestOptions {
-  /** The waiting-room admission token (`X-Queue-Token`), needed while the event's queue is on. */
+  /**
+   * The waiting-room admission token (`X-Queue-Token`), needed while the event's queue is on.
+   * Default: the admission this client got from `queue.join`, `queue.me` or `queue.waitForAdmission`.
+   */
   queueToken?: string;
 }
 
 /** Seat and ticket holds: all or none, for a few minutes, before a reservation. */
 export class HoldsResource extends Resource {
+  constructor(
+    transport: Transport,
+    private readonly admissions?: AdmissionBook,
+  ) {
+    super(transport);
+  }
+
   /**
    * Holds `seatIds` (seated) or `items` (general admission) of an event. SEAT_UNAVAILABLE, SOLD_OUT →
    * ConflictError (not retried); QUEUE_ADMISSION_REQUIRED → PermissionError. Safe to retry: the SDK
    * sends one Idempotency-Key for all attempts.
    */
   create(eventId: string, body: CreateHoldBody, options?: HoldRequestOptions): Promise<Hold> {
-    const headers = options?.queueToken ? { 'x-queue-token': options.queueToken } : undefined;
+    const queueToken = options?.queueToken ?? this.admissions?.get(eventId)?.token;
+    const headers = queueToken ? { 'x-queue-token': queueToken } : undefined;
     return this.transport.call(options, (init) =>
       this.http.POST('/v1/events/{eventId}/holds', { params: { path: { eventId } }, body, headers, ...init }),
     );

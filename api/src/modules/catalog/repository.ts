@@ -1,6 +1,7 @@
 // All SQL of the catalog module: seat layouts, events, ticket types, seat generation, news,
 // keyword mappings and search.
 import type { Queryable } from '../../infra/db.js';
+import { keyset } from '../../pagination.js';
 import type { EventStatus } from './schemas.js';
 
 export interface SeatLayoutRow {
@@ -170,6 +171,12 @@ async function insertSeatChunk(db: Queryable, eventId: string, seats: SeatSpec[]
   return rowCount ?? 0;
 }
 
+// Sort keys of the lists (pagination.ts).
+export const LAYOUT_PAGES = keyset('DESC', ['created_at', 'timestamptz'], ['id', 'uuid']);
+export const EVENT_PAGES = keyset('ASC', ['e.event_date', 'timestamptz'], ['e.id', 'uuid']);
+export const NEWS_PAGES = keyset('DESC', ['is_pinned', 'boolean'], ['created_at', 'timestamptz'], ['id', 'uuid']);
+export const MAPPING_PAGES = keyset('DESC', ['created_at', 'timestamptz'], ['id', 'uuid']);
+
 export const catalogRepository = {
   // ---- seat layouts ----
 
@@ -195,12 +202,12 @@ export const catalogRepository = {
     return rows[0];
   },
 
-  async listSeatLayouts(db: Queryable, limit: number, after?: [string, string]): Promise<SeatLayoutRow[]> {
-    const { rows } = await db.query<SeatLayoutRow>(
-      `SELECT ${LAYOUT_COLUMNS} FROM ticket.seat_layouts
-       WHERE ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
-       ORDER BY created_at DESC, id DESC LIMIT $1`,
-      [limit, after?.[0] ?? null, after?.[1] ?? null],
+  async listSeatLayouts(db: Queryable, limit: number, after: string[] | null): Promise<Array<SeatLayoutRow & { page_key: string[] }>> {
+    const { rows } = await db.query<SeatLayoutRow & { page_key: string[] }>(
+      `SELECT ${LAYOUT_COLUMNS}, ${LAYOUT_PAGES.select} FROM ticket.seat_layouts
+       WHERE ${LAYOUT_PAGES.after(2)}
+       ORDER BY ${LAYOUT_PAGES.orderBy} LIMIT $1`,
+      [limit, after],
     );
     return rows;
   },
@@ -259,13 +266,13 @@ export const catalogRepository = {
     db: Queryable,
     filter: { status?: string; from?: string; to?: string },
     limit: number,
-    after?: [string, string],
-  ): Promise<EventRow[]> {
-    const { rows } = await db.query<EventRow>(
-      `${EVENT_SELECT}
-       WHERE ${EVENT_FILTER} AND ($4::timestamptz IS NULL OR (e.event_date, e.id) > ($4::timestamptz, $5::uuid))
-       ORDER BY e.event_date, e.id LIMIT $6`,
-      [filter.status ?? null, filter.from ?? null, filter.to ?? null, after?.[0] ?? null, after?.[1] ?? null, limit],
+    after: string[] | null,
+  ): Promise<Array<EventRow & { page_key: string[] }>> {
+    const { rows } = await db.query<EventRow & { page_key: string[] }>(
+      `${EVENT_SELECT.replace('SELECT e.id,', `SELECT ${EVENT_PAGES.select}, e.id,`)}
+       WHERE ${EVENT_FILTER} AND ${EVENT_PAGES.after(4)}
+       ORDER BY ${EVENT_PAGES.orderBy} LIMIT $5`,
+      [filter.status ?? null, filter.from ?? null, filter.to ?? null, after, limit],
     );
     return rows;
   },
@@ -492,12 +499,16 @@ export const catalogRepository = {
     return rows[0];
   },
 
-  async listKeywordMappings(db: Queryable, limit: number, after?: [string, string]): Promise<KeywordMappingRow[]> {
-    const { rows } = await db.query<KeywordMappingRow>(
-      `SELECT ${MAPPING_COLUMNS} FROM ticket.keyword_mappings
-       WHERE ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
-       ORDER BY created_at DESC, id DESC LIMIT $1`,
-      [limit, after?.[0] ?? null, after?.[1] ?? null],
+  async listKeywordMappings(
+    db: Queryable,
+    limit: number,
+    after: string[] | null,
+  ): Promise<Array<KeywordMappingRow & { page_key: string[] }>> {
+    const { rows } = await db.query<KeywordMappingRow & { page_key: string[] }>(
+      `SELECT ${MAPPING_COLUMNS}, ${MAPPING_PAGES.select} FROM ticket.keyword_mappings
+       WHERE ${MAPPING_PAGES.after(2)}
+       ORDER BY ${MAPPING_PAGES.orderBy} LIMIT $1`,
+      [limit, after],
     );
     return rows;
   },
@@ -522,12 +533,12 @@ export const catalogRepository = {
     return rows[0]!;
   },
 
-  async listNews(db: Queryable, limit: number, after?: [boolean, string, string]): Promise<NewsRow[]> {
-    const { rows } = await db.query<NewsRow>(
-      `SELECT ${NEWS_COLUMNS_SQL} FROM ticket.news
-       WHERE ($2::boolean IS NULL OR (is_pinned, created_at, id) < ($2::boolean, $3::timestamptz, $4::uuid))
-       ORDER BY is_pinned DESC, created_at DESC, id DESC LIMIT $1`,
-      [limit, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null],
+  async listNews(db: Queryable, limit: number, after: string[] | null): Promise<Array<NewsRow & { page_key: string[] }>> {
+    const { rows } = await db.query<NewsRow & { page_key: string[] }>(
+      `SELECT ${NEWS_COLUMNS_SQL}, ${NEWS_PAGES.select} FROM ticket.news
+       WHERE ${NEWS_PAGES.after(2)}
+       ORDER BY ${NEWS_PAGES.orderBy} LIMIT $1`,
+      [limit, after],
     );
     return rows;
   },

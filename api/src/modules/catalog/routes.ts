@@ -3,7 +3,8 @@ import type { FastifyError } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import { validationErrors } from '../../plugins/errors.js';
-import { ADMIN_PROBLEMS, ListQuery, Page, StrictObject, Uuid, decodeCursor, encodeCursor, pageOf, problems } from '../../schemas.js';
+import { pageOf } from '../../pagination.js';
+import { ADMIN_PROBLEMS, ListQuery, Page, StrictObject, Uuid, problems } from '../../schemas.js';
 import {
   CreateEventBody,
   CreateKeywordMappingBody,
@@ -24,11 +25,17 @@ import {
 import { NOT_MODIFIED } from '../inventory/routes.js';
 import { sendCached } from '../inventory/cached-body.js';
 import type { CatalogReads } from './read-cache.js';
-import { toPublicEvent, toPublicKeywordMapping, toPublicNews, toPublicSeatLayout, type CatalogService } from './service.js';
+import { LAYOUT_PAGES, MAPPING_PAGES, NEWS_PAGES } from './repository.js';
+import { toPublicKeywordMapping, toPublicNews, toPublicSeatLayout, type CatalogService } from './service.js';
 
 const admin = [{ bearer: [] }];
 const EventParams = StrictObject({ eventId: Uuid() });
 const NoContent = Type.Null({ description: 'Deleted' });
+// Body limits of the routes whose bodies may be large (the app's default is 64 KiB): room for the
+// longest text their schema allows, written as JSON \u escapes.
+const EVENT_BODY_LIMIT = 256 * 1024;
+const NEWS_BODY_LIMIT = 512 * 1024;
+const LAYOUT_BODY_LIMIT = 1024 * 1024;
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService; reads: CatalogReads }> = async (
   app,
@@ -54,12 +61,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
-      const after = decodeCursor<unknown[]>(cursor, filter.q ? 1 : 2);
       // Cached briefly and dropped on any catalog change (read-cache.ts); the key is the validated query.
-      return reads.list(JSON.stringify(request.query), async () => {
-        const { rows, next } = await service.listEvents(filter, limit, after);
-        return { data: rows.map(toPublicEvent), nextCursor: next ? encodeCursor(next) : null };
-      });
+      return reads.list(JSON.stringify(request.query), () => service.listEvents(filter, limit, cursor));
     },
   );
 
@@ -67,11 +70,13 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     '/events',
     {
       onRequest: app.auth.admin,
+      bodyLimit: EVENT_BODY_LIMIT,
       config: { idempotent: true },
       schema: {
         operationId: 'createEvent',
         tags: ['events'],
         summary: 'Create an event; with seatLayoutId its seats and seated ticket types come from the layout',
+        description: 'Rule beyond the schema: 400 VALIDATION_FAILED when saleEndDate is before saleStartDate.',
         security: admin,
         body: CreateEventBody,
         response: { 201: EventDetailRef, ...problems(...ADMIN_PROBLEMS, 'LAYOUT_NOT_FOUND') },
@@ -100,10 +105,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     '/events/:eventId',
     {
       onRequest: app.auth.admin,
+      bodyLimit: EVENT_BODY_LIMIT,
       schema: {
         operationId: 'updateEvent',
         tags: ['events'],
         summary: "Change an event's details or move its status along the lifecycle",
+        description: 'Rule beyond the schema: 400 VALIDATION_FAILED when the sale would end before it starts.',
         security: admin,
         params: EventParams,
         body: UpdateEventBody,
@@ -160,6 +167,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
         operationId: 'createTicketType',
         tags: ['ticket-types'],
         summary: 'Add a seated price category or a general-admission quantity',
+        description:
+          'Rules beyond the schema: 400 VALIDATION_FAILED when a general-admission type has no totalQuantity or a seated type has one (seated types count their seats).',
         security: admin,
         params: EventParams,
         body: CreateTicketTypeBody,
@@ -177,6 +186,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
         operationId: 'updateTicketType',
         tags: ['ticket-types'],
         summary: 'Rename, reprice or resize a ticket type; availability moves with a general-admission total',
+        description: 'Rule beyond the schema: 400 VALIDATION_FAILED for a totalQuantity on a seated type (it counts its seats).',
         security: admin,
         params: StrictObject({ ticketTypeId: Uuid() }),
         body: UpdateTicketTypeBody,
@@ -204,8 +214,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listSeatLayouts(limit + 1, decodeCursor<[string, string]>(request.query.cursor, 2));
-      return pageOf(rows, limit, toPublicSeatLayout, (r) => [r.created_at.toISOString(), r.id]);
+      const rows = await service.listSeatLayouts(limit + 1, LAYOUT_PAGES.decode(request.query.cursor));
+      return pageOf(rows, limit, toPublicSeatLayout);
     },
   );
 
@@ -213,6 +223,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     '/seat-layouts',
     {
       onRequest: app.auth.admin,
+      bodyLimit: LAYOUT_BODY_LIMIT,
       // The body is the layout: schema errors answer INVALID_LAYOUT too, naming the bad part.
       attachValidation: true,
       schema: {
@@ -264,8 +275,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listNews(limit + 1, decodeCursor<[boolean, string, string]>(request.query.cursor, 3));
-      return pageOf(rows, limit, toPublicNews, (r) => [r.is_pinned, r.created_at.toISOString(), r.id]);
+      const rows = await service.listNews(limit + 1, NEWS_PAGES.decode(request.query.cursor));
+      return pageOf(rows, limit, toPublicNews);
     },
   );
 
@@ -273,6 +284,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     '/news',
     {
       onRequest: app.auth.admin,
+      bodyLimit: NEWS_BODY_LIMIT,
       schema: {
         operationId: 'createNews',
         tags: ['news'],
@@ -303,6 +315,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     '/news/:newsId',
     {
       onRequest: app.auth.admin,
+      bodyLimit: NEWS_BODY_LIMIT,
       schema: {
         operationId: 'updateNews',
         tags: ['news'],
@@ -352,8 +365,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await service.listKeywordMappings(limit + 1, decodeCursor<[string, string]>(request.query.cursor, 2));
-      return pageOf(rows, limit, toPublicKeywordMapping, (r) => [r.created_at.toISOString(), r.id]);
+      const rows = await service.listKeywordMappings(limit + 1, MAPPING_PAGES.decode(request.query.cursor));
+      return pageOf(rows, limit, toPublicKeywordMapping);
     },
   );
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ListQuery, Nullable, StrictObject, Timestamp, Uuid } from '../../schemas.js';
+import { HttpUrl, ListQuery, NonBlankText, Nullable, StrictObject, Text, Timestamp, Uuid } from '../../schemas.js';
 
 // ---- shared pieces --------------------------------------------------------------------------
 
@@ -14,7 +14,7 @@ export const EventStatusSchema = Type.Union(
 
 const Money = (description: string) => Type.Integer({ minimum: 0, maximum: 100_000_000, description });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code; amounts are in its minor unit (KRW: whole won)' });
-const ShortText = (max: number, options: Record<string, unknown> = {}) => Type.String({ minLength: 1, maxLength: max, ...options });
+const ShortText = NonBlankText;
 
 // ---- seat layouts ---------------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ export type LayoutSectionInput = Static<typeof LayoutSection>;
 
 export const CreateSeatLayoutBody = StrictObject({
   name: ShortText(100),
-  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  description: Type.Optional(Text({ maxLength: 2000 })),
   sections: Type.Array(LayoutSection, { minItems: 1, maxItems: 100 }),
 });
 export type CreateSeatLayoutInput = Static<typeof CreateSeatLayoutBody>;
@@ -125,7 +125,7 @@ export const CreateTicketTypeBody = StrictObject({
   totalQuantity: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Required for general admission; seated types count their seats' }),
   ),
-  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  description: Type.Optional(Text({ maxLength: 1000 })),
   sortOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
 });
 export type CreateTicketTypeInput = Static<typeof CreateTicketTypeBody>;
@@ -137,7 +137,7 @@ export const UpdateTicketTypeBody = StrictObject(
     totalQuantity: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'General admission only; availability moves by the same delta' }),
     ),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+    description: Type.Optional(Nullable(Text({ maxLength: 1000 }))),
     sortOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
   },
   { minProperties: 1 },
@@ -189,13 +189,13 @@ export const EventDetail = Type.Object(
   { $id: 'EventDetail', title: 'EventDetail' },
 );
 
-const Url = Type.String({ format: 'uri', maxLength: 2000 });
+const Url = HttpUrl();
 
 export const CreateEventBody = StrictObject({
   title: ShortText(200),
-  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  description: Type.Optional(Text({ maxLength: 10_000 })),
   venue: ShortText(200),
-  address: Type.Optional(Type.String({ maxLength: 500 })),
+  address: Type.Optional(Text({ maxLength: 500 })),
   artistName: Type.Optional(ShortText(200)),
   eventDate: Timestamp(),
   saleStartDate: Type.Optional(Timestamp()),
@@ -212,9 +212,9 @@ export type CreateEventInput = Static<typeof CreateEventBody>;
 export const UpdateEventBody = StrictObject(
   {
     title: Type.Optional(ShortText(200)),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
+    description: Type.Optional(Nullable(Text({ maxLength: 10_000 }))),
     venue: Type.Optional(ShortText(200)),
-    address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    address: Type.Optional(Nullable(Text({ maxLength: 500 }))),
     artistName: Type.Optional(Nullable(ShortText(200))),
     eventDate: Type.Optional(Timestamp()),
     saleStartDate: Type.Optional(Nullable(Timestamp())),
@@ -230,9 +230,7 @@ export const ListEventsQuery = StrictObject({
   ...ListQuery,
   status: Type.Optional(EventStatusSchema),
   q: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 100,
+    NonBlankText(100, {
       description: 'Title, artist or venue, in Korean or English; typos forgiven; ranked by match',
     }),
   ),
@@ -260,7 +258,7 @@ export const News = Type.Object(
 
 export const CreateNewsBody = StrictObject({
   title: ShortText(200),
-  content: Type.String({ minLength: 1, maxLength: 50_000 }),
+  content: NonBlankText(50_000),
   author: Type.Optional(ShortText(100, { description: "Byline; defaults to the admin's name" })),
   isPinned: Type.Optional(Type.Boolean({ default: false })),
 });
@@ -269,7 +267,7 @@ export type CreateNewsInput = Static<typeof CreateNewsBody>;
 export const UpdateNewsBody = StrictObject(
   {
     title: Type.Optional(ShortText(200)),
-    content: Type.Optional(Type.String({ minLength: 1, maxLength: 50_000 })),
+    content: Type.Optional(NonBlankText(50_000)),
     author: Type.Optional(ShortText(100)),
     isPinned: Type.Optional(Type.Boolean()),
   },

@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { withTransaction, type Queryable } from '../../infra/db.js';
 import { AppError, type FieldError } from '../../errors.js';
+import { MAX_OFFSET, decodeOffsetCursor, encodeCursor, pageOf } from '../../pagination.js';
 import {
+  EVENT_PAGES,
   catalogRepository as repo,
   type EventField,
   type EventRow,
@@ -326,7 +328,7 @@ export function createCatalogService(
       return toPublicSeatLayout(row);
     },
 
-    listSeatLayouts: (limit: number, after?: [string, string]) => repo.listSeatLayouts(db, limit, after),
+    listSeatLayouts: (limit: number, after: string[] | null) => repo.listSeatLayouts(db, limit, after),
 
     // ---- events ----
 
@@ -380,25 +382,19 @@ export function createCatalogService(
     getEvent: (eventId: string) => eventDetail(db, eventId),
 
     /** A page of events: by date without `q`; with `q` ranked by match, paged by offset. */
-    async listEvents(filter: ListEventsFilter, limit: number, cursor: unknown[] | undefined) {
+    async listEvents(filter: ListEventsFilter, limit: number, cursor: string | undefined) {
       if (filter.q) {
-        const offset = Number(cursor?.[0] ?? 0);
-        if (!Number.isInteger(offset) || offset < 0) {
-          throw new AppError('VALIDATION_FAILED', 'The cursor is not one this API gave out', {
-            errors: [{ path: '/querystring/cursor', message: 'is not a valid cursor' }],
-          });
-        }
+        const offset = decodeOffsetCursor(cursor);
         const query = filter.q;
         const rows = await inTransaction(async (client) => {
           await repo.setSearchThreshold(client, SEARCH_MIN_RANK);
           return repo.searchEvents(client, await searchTerms(client, query), filter, SEARCH_MIN_RANK, limit + 1, offset);
         });
-        return { rows: rows.slice(0, limit), next: rows.length > limit ? [offset + limit] : null };
+        const more = rows.length > limit && offset + limit <= MAX_OFFSET;
+        return { data: rows.slice(0, limit).map(toPublicEvent), nextCursor: more ? encodeCursor([offset + limit]) : null };
       }
-      const rows = await repo.listEvents(db, filter, limit + 1, cursor as [string, string] | undefined);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return { rows: page, next: rows.length > limit && last ? [last.event_date.toISOString(), last.id] : null };
+      const rows = await repo.listEvents(db, filter, limit + 1, EVENT_PAGES.decode(cursor));
+      return pageOf(rows, limit, toPublicEvent);
     },
 
     async updateEvent(eventId: string, input: UpdateEventInput) {
@@ -518,7 +514,7 @@ export function createCatalogService(
       );
     },
 
-    listNews: (limit: number, after?: [boolean, string, string]) => repo.listNews(db, limit, after),
+    listNews: (limit: number, after: string[] | null) => repo.listNews(db, limit, after),
 
     async viewNews(newsId: string) {
       const row = await repo.viewNews(db, newsId);
@@ -549,7 +545,7 @@ export function createCatalogService(
       return changed('*', toPublicKeywordMapping(row));
     },
 
-    listKeywordMappings: (limit: number, after?: [string, string]) => repo.listKeywordMappings(db, limit, after),
+    listKeywordMappings: (limit: number, after: string[] | null) => repo.listKeywordMappings(db, limit, after),
 
     async deleteKeywordMapping(mappingId: string) {
       if (!(await repo.deleteKeywordMapping(db, mappingId)))

@@ -32,10 +32,12 @@ export function limitExceeded(max: number, have: number) {
 }
 
 export function createBatchedHolds(deps: {
-  config: Pick<Config, 'HOLD_TTL_SECONDS' | 'MAX_TICKETS_PER_USER'>;
+  config: Pick<Config, 'HOLD_TTL_SECONDS' | 'MAX_TICKETS_PER_USER' | 'HOLDS_SYNCHRONOUS_COMMIT'>;
   db: Db;
   /** Called after each COMMIT with the seat changes to announce. */
   publish: (changes: VersionedSeatChange[]) => void;
+  /** Called after a COMMIT that took general-admission quantities of the event. */
+  quantitiesChanged?: (eventId: string) => void;
   log: (err: unknown, msg: string) => void;
 }) {
   const { config, db, publish, log } = deps;
@@ -49,12 +51,19 @@ export function createBatchedHolds(deps: {
     let inTransaction = false;
     let outcomes: Array<HoldView | AppError | undefined>;
     let changes: VersionedSeatChange[];
+    let tookQuantities = false;
     try {
       const users = [...new Set(reqs.map((r) => r.userId))];
       const seatIds = [...new Set(reqs.flatMap((r) => r.seatIds ?? []))];
       const typeIds = [...new Set(reqs.flatMap((r) => (r.items ?? []).map((i) => i.ticketTypeId)))];
       inTransaction = true;
-      const opened = await repo.openHoldBatch(client, { eventId, userIds: users, seatIds, ticketTypeIds: typeIds });
+      const opened = await repo.openHoldBatch(client, {
+        eventId,
+        userIds: users,
+        seatIds,
+        ticketTypeIds: typeIds,
+        asyncCommit: config.HOLDS_SYNCHRONOUS_COMMIT === 'off',
+      });
       const event = opened.event;
       if (!event || event.status !== 'on_sale') {
         await repo.rollback(client);
@@ -117,6 +126,7 @@ export function createBatchedHolds(deps: {
           seatChanges: seatChanges.length,
         });
         changes = versionSeatChanges(eventId, seatChanges, written.seatVersion);
+        tookQuantities = granted.some((g) => g.req.items);
         for (const g of granted) {
           const heldSeats = (g.req.seatIds ?? []).map((id) => toSeatView(seats.get(id)!)).sort((a, b) => a.label.localeCompare(b.label));
           const heldItems = (g.req.items ?? []).map((i) => {
@@ -147,6 +157,7 @@ export function createBatchedHolds(deps: {
       throw err;
     }
     publish(changes);
+    if (tookQuantities) deps.quantitiesChanged?.(eventId);
     return outcomes as Array<HoldView | AppError>;
   }
 

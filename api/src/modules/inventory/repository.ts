@@ -1,13 +1,16 @@
 // All SQL of the inventory module: seats, holds, reservations and the seat version.
 //
 // Lock order, kept by every write path so that concurrent transactions cannot deadlock:
-// advisory locks (the event's hold lane; (user, event) in key order for the bench's naive holds) →
+// advisory locks (the event's hold lane) →
 // hold / reservation rows → seats by id → ticket types by id → event rows by id (the seat-version
 // bump, always last).
 import pg from 'pg';
 
 const { escapeLiteral } = pg;
 import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
+import { keyset } from '../../pagination.js';
+
+export const RESERVATION_PAGES = keyset('DESC', ['r.created_at', 'timestamptz'], ['r.id', 'uuid']);
 
 export interface EventForSale {
   status: string;
@@ -126,12 +129,6 @@ const sql = {
   lockHoldLane: (eventId: string) => `
     SELECT e.status, e.currency, pg_advisory_xact_lock(ticket.hold_lane_key(e.id)) IS NULL AS locked
     FROM ticket.events e WHERE e.id = ${eventId}`,
-  lockBuyersForEvent: (eventId: string, userIds: string) => `
-    SELECT e.status, e.currency,
-      (SELECT count(pg_advisory_xact_lock(k))
-         FROM (SELECT DISTINCT hashtextextended(u::text || '/' || e.id::text, 0) AS k
-                 FROM unnest(${userIds}) AS u ORDER BY 1 OFFSET 0) AS keys) AS locks
-    FROM ticket.events e WHERE e.id = ${eventId}`,
   countTicketsByUser: (eventId: string, userIds: string) => `
     SELECT u.id AS user_id,
       (SELECT coalesce(sum(cardinality(h.seat_ids)
@@ -210,34 +207,7 @@ const RESERVATION_COLUMNS = `r.id, r.number, r.user_id, r.event_id, r.hold_id, r
 
 export const inventoryRepository = {
   /**
-   * Opens a hold transaction in one round trip. synchronous_commit is off for holds only: a hold is
-   * ephemeral (minutes), and a crash that loses its last few milliseconds of commits loses holds the
-   * clients were never told about or will retry; seats stay consistent because the WAL still orders
-   * commits. Reservations, cancels and payments keep the durable default.
-   */
-  withHoldTransaction<T>(pool: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return withTransaction(pool, work, { synchronousCommit: 'off' });
-  },
-
-  /**
-   * The event's sale status and currency, after taking the per-(user, event) advisory locks in key
-   * order, so that two concurrent holds of one user cannot both pass the ticket limit.
-   */
-  async lockBuyersForEvent(db: Queryable, eventId: string, userIds: string[]): Promise<EventForSale | undefined> {
-    const { rows } = await db.query<EventForSale>(sql.lockBuyersForEvent(literal.uuid(eventId), literal.uuids(userIds)));
-    return rows[0];
-  },
-
-  /** Tickets each user has for the event: seats and quantities in unexpired holds and live reservations. */
-  async countTicketsByUser(db: Queryable, eventId: string, userIds: string[]): Promise<Map<string, number>> {
-    const { rows } = await db.query<{ user_id: string; tickets: number }>(
-      sql.countTicketsByUser(literal.uuid(eventId), literal.uuids(userIds)),
-    );
-    return new Map(rows.map((r) => [r.user_id, Number(r.tickets)]));
-  },
-
-  /**
-   * Opens a hold batch in ONE round trip: BEGIN, synchronous_commit off, the event's hold lane lock,
+   * Opens a hold batch in ONE round trip: BEGIN, the event's hold lane lock,
    * then (each statement with a fresh snapshot, so after the lock) the buyers' ticket counts and the
    * requested seats and ticket types. The lane lock runs every hold transaction of the event one
    * after another (across API instances), so counts cannot race; seats and ticket types are read
@@ -245,14 +215,15 @@ export const inventoryRepository = {
    * the batch with 40001 (run again on fresh rows) otherwise. The simple-query protocol cannot
    * carry parameters, so values are inlined: every id is checked to be a UUID and escaped.
    *
-   * synchronous_commit is off for holds only: a hold is ephemeral (minutes), and a crash that loses
-   * its last few milliseconds of commits loses holds whose answers may never have reached anyone, who
-   * retry; seat state stays consistent because the WAL still orders commits. Reservations, cancels
-   * and payments keep the durable default.
+   * Holds commit durably by default: a 201 means the hold survives a PostgreSQL crash (batching
+   * already spreads one commit's flush over the whole batch). `asyncCommit` (HOLDS_SYNCHRONOUS_COMMIT
+   * =off) sets synchronous_commit off for the batch: faster, but a crash may lose the holds
+   * acknowledged in its last ~0.6 s (3 × wal_writer_delay); seat state stays consistent because the
+   * WAL still orders commits.
    */
   async openHoldBatch(
     client: pg.PoolClient,
-    input: { eventId: string; userIds: string[]; seatIds: string[]; ticketTypeIds: string[] },
+    input: { eventId: string; userIds: string[]; seatIds: string[]; ticketTypeIds: string[]; asyncCommit?: boolean },
   ): Promise<{ event: EventForSale | undefined; tickets: Map<string, number>; seats: SeatForHold[]; ticketTypes: TicketTypeRow[] }> {
     if (!preparedForHolds.has(client)) {
       // Once per connection, outside any transaction (prepared statements live as long as the session).
@@ -263,7 +234,7 @@ export const inventoryRepository = {
     const users = literal.uuids(input.userIds);
     const statements = [
       'BEGIN',
-      'SET LOCAL synchronous_commit = off',
+      ...(input.asyncCommit ? ['SET LOCAL synchronous_commit = off'] : []),
       `EXECUTE inventory_lock_hold_lane(${eventId})`,
       // Not prepared: planned for each batch, so the plan sees the holds table as it is now. A plan
       // cached while the table was empty (a new database) scanned every unexpired hold per buyer
@@ -273,7 +244,7 @@ export const inventoryRepository = {
       `EXECUTE inventory_read_ticket_types(${eventId}, ${literal.uuids(input.ticketTypeIds)})`,
     ];
     const results = (await client.query(statements.join(';\n'))) as unknown as pg.QueryResult[];
-    const [, , event, tickets, seats, ticketTypes] = results;
+    const [event, tickets, seats, ticketTypes] = results.slice(input.asyncCommit ? 2 : 1);
     return {
       event: event!.rows[0] as EventForSale | undefined,
       tickets: new Map((tickets!.rows as Array<{ user_id: string; tickets: number }>).map((r) => [r.user_id, Number(r.tickets)])),
@@ -334,35 +305,6 @@ export const inventoryRepository = {
     const written = results[0]!.rows[0] as { expires_at: Date; created_at: Date };
     const bumped = input.seatChanges > 0 ? (results[1]!.rows[0] as { seat_version: number }).seat_version : undefined;
     return { expires_at: written.expires_at, created_at: written.created_at, seatVersion: bumped };
-  },
-
-  /** Bench baseline only: one hold row. */
-  async insertHoldRow(db: Queryable, input: { id: string; eventId: string; userId: string; ttlSeconds: number; seatIds: string[] }) {
-    const { rows } = await db.query<{ expires_at: Date; created_at: Date }>(
-      `INSERT INTO ticket.holds (id, event_id, user_id, expires_at, created_at, seat_ids)
-       SELECT $1, $2, $3, at.t + make_interval(secs => $4), at.t, $5 FROM (SELECT clock_timestamp() AS t) at
-       RETURNING expires_at, created_at`,
-      [input.id, input.eventId, input.userId, input.ttlSeconds, input.seatIds],
-    );
-    return rows[0]!;
-  },
-
-  /** Bench baseline only: takes ONE seat per statement, the way a naive implementation does. */
-  async holdOneSeat(db: Queryable, input: { eventId: string; seatId: string; holdId: string }): Promise<SeatRow | undefined> {
-    const { rows } = await db.query<SeatRow>(
-      `UPDATE ticket.seats s SET status = 'held', hold_id = $3,
-              hold_expires_at = (SELECT expires_at FROM ticket.holds WHERE id = $3), updated_at = now()
-       WHERE s.id = $1 AND s.event_id = $2 AND ${SEAT_IS_FREE}
-       RETURNING ${SEAT_COLUMNS}`,
-      [input.seatId, input.eventId, input.holdId],
-    );
-    return rows[0];
-  },
-
-  /** Bench baseline only: whether a seat of the event exists. */
-  async seatExists(db: Queryable, eventId: string, seatId: string): Promise<boolean> {
-    const { rowCount } = await db.query('SELECT 1 FROM ticket.seats WHERE id = $1 AND event_id = $2', [seatId, eventId]);
-    return (rowCount ?? 0) > 0;
   },
 
   /**
@@ -456,15 +398,17 @@ export const inventoryRepository = {
     return rows;
   },
 
-  /** Gives the holds' general-admission quantities back. */
-  async restoreHeldQuantities(db: Queryable, holdIds: string[]): Promise<void> {
-    await db.query(
+  /** Gives the holds' general-admission quantities back; returns the events whose quantities changed. */
+  async restoreHeldQuantities(db: Queryable, holdIds: string[]): Promise<string[]> {
+    const { rows } = await db.query<{ event_id: string }>(
       `UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity + d.quantity
          FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity FROM ticket.hold_items
                 WHERE hold_id = ANY($1::uuid[]) GROUP BY 1) d
-        WHERE t.id = d.ticket_type_id`,
+        WHERE t.id = d.ticket_type_id
+       RETURNING t.event_id`,
       [holdIds],
     );
+    return rows.map((r) => r.event_id);
   },
 
   /** Inserts a pending reservation for the hold, unless the number is taken (then undefined: retry). */
@@ -534,14 +478,14 @@ export const inventoryRepository = {
     db: Queryable,
     filter: { userId?: string; eventId?: string; status?: string },
     limit: number,
-    after?: [string, string],
-  ): Promise<ReservationRow[]> {
-    const { rows } = await db.query<ReservationRow>(
-      `SELECT ${RESERVATION_COLUMNS} FROM ticket.reservations r
+    after: string[] | null,
+  ): Promise<Array<ReservationRow & { page_key: string[] }>> {
+    const { rows } = await db.query<ReservationRow & { page_key: string[] }>(
+      `SELECT ${RESERVATION_COLUMNS}, ${RESERVATION_PAGES.select} FROM ticket.reservations r
        WHERE ($2::uuid IS NULL OR r.user_id = $2) AND ($3::uuid IS NULL OR r.event_id = $3) AND ($4::text IS NULL OR r.status = $4)
-         AND ($5::timestamptz IS NULL OR (r.created_at, r.id) < ($5::timestamptz, $6::uuid))
-       ORDER BY r.created_at DESC, r.id DESC LIMIT $1`,
-      [limit, filter.userId ?? null, filter.eventId ?? null, filter.status ?? null, after?.[0] ?? null, after?.[1] ?? null],
+         AND ${RESERVATION_PAGES.after(5)}
+       ORDER BY ${RESERVATION_PAGES.orderBy} LIMIT $1`,
+      [limit, filter.userId ?? null, filter.eventId ?? null, filter.status ?? null, after],
     );
     return rows;
   },
@@ -583,14 +527,38 @@ export const inventoryRepository = {
     return rows;
   },
 
-  async restoreReservedQuantities(db: Queryable, reservationIds: string[]): Promise<void> {
-    await db.query(
+  /** Gives the reservations' general-admission quantities back; returns the events whose quantities changed. */
+  async restoreReservedQuantities(db: Queryable, reservationIds: string[]): Promise<string[]> {
+    const { rows } = await db.query<{ event_id: string }>(
       `UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity + d.quantity
          FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity FROM ticket.reservation_items
                 WHERE reservation_id = ANY($1::uuid[]) AND seat_id IS NULL GROUP BY 1) d
-        WHERE t.id = d.ticket_type_id`,
+        WHERE t.id = d.ticket_type_id
+       RETURNING t.event_id`,
       [reservationIds],
     );
+    return rows.map((r) => r.event_id);
+  },
+
+  /**
+   * The event's general-admission quantities under a new availability version, for the realtime
+   * `availability` message. The version row's lock orders the readers: a later version never
+   * carries an older read (the SELECT runs after the lock, in READ COMMITTED a fresh snapshot).
+   */
+  async nextAvailability(db: Db, eventId: string): Promise<{ version: number; ticketTypes: Array<{ id: string; available: number }> }> {
+    return withTransaction(db, async (client) => {
+      const { rows } = await client.query<{ version: number }>(
+        `INSERT INTO ticket.availability_versions AS v (event_id, version) VALUES ($1, 1)
+         ON CONFLICT (event_id) DO UPDATE SET version = v.version + 1 RETURNING version`,
+        [eventId],
+      );
+      const types = await client.query<{ id: string; available: number }>(
+        `SELECT id, available_quantity AS available FROM ticket.ticket_types
+          WHERE event_id = $1 AND kind = 'general' ORDER BY sort_order, id`,
+        [eventId],
+      );
+      return { version: rows[0]!.version, ticketTypes: types.rows };
+    });
   },
 };
 

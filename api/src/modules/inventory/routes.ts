@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config.js';
-import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, Uuid, decodeCursor, encodeCursor, problems } from '../../schemas.js';
+import { ADMIN_PROBLEMS, AUTH_PROBLEMS, Page, StrictObject, TOKEN_PATTERN, Uuid, problems } from '../../schemas.js';
 import {
   CancelReservationBody,
   CreateReservationBody,
@@ -24,14 +24,18 @@ import { AppError } from '../../errors.js';
 import { CachedBody, sendCached } from './cached-body.js';
 import type { SeatViews } from './seat-views.js';
 import type { InventoryService } from './service.js';
+import type { QueueService } from '../queue/service.js';
 
 /** The 304 of the cached reads (If-None-Match). */
 export const NOT_MODIFIED = { 304: Type.Null({ description: 'Not modified: the copy named in If-None-Match is current' }) };
 
-export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryService; config: Config; views: SeatViews }> = async (
-  app,
-  { service, config, views },
-) => {
+export const inventoryRoutes: FastifyPluginAsyncTypebox<{
+  service: InventoryService;
+  config: Config;
+  views: SeatViews;
+  /** The waiting room: holds need its admission while an event's queue is on; a release ends it. */
+  queue?: Pick<QueueService, 'requireAdmission' | 'endAdmission'>;
+}> = async (app, { service, config, views, queue }) => {
   for (const schema of [MapSeat, SeatMap, SeatGeometry, SeatStatuses, HeldSeat, HoldItem, Hold, ReservationItem, Reservation])
     app.addSchema(schema);
   const view = async (eventId: string) => {
@@ -125,24 +129,38 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
     '/events/:eventId/holds',
     {
       onRequest: app.auth.user,
+      // Before the Idempotency-Key is claimed, so a refusal is not replayed once the buyer is admitted.
+      preHandler: async (request) =>
+        queue?.requireAdmission(request.params.eventId, request.principal!.userId, request.headers['x-queue-token']),
       config: { idempotent: true },
       schema: {
         operationId: 'createHold',
         tags: ['holds'],
         summary: 'Hold seats or general-admission tickets, all or none',
-        description: `Holds last ${config.HOLD_TTL_SECONDS} s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations.`,
+        description: `Holds last ${config.HOLD_TTL_SECONDS} s by default (HOLD_TTL_SECONDS). At most MAX_TICKETS_PER_USER tickets per customer and event, counting active holds and live reservations. Rules beyond the schema: 400 VALIDATION_FAILED when \`items\` lists a ticket type twice or names a seated type (seats are held by \`seatIds\`); 400 SEAT_NOT_FOUND for a seat of another event.`,
         security,
         params: StrictObject({ eventId: Uuid() }),
+        headers: Type.Object({
+          'x-queue-token': Type.Optional(
+            Type.String({
+              maxLength: 2048,
+              pattern: TOKEN_PATTERN,
+              description: "The waiting room's admission (`admission.token`), needed while the event's queue is on",
+            }),
+          ),
+        }),
         body: createHoldBody(config.MAX_TICKETS_PER_USER),
         response: {
           201: HoldRef,
           ...problems(
             ...AUTH_PROBLEMS,
+            'QUEUE_ADMISSION_REQUIRED',
             'EVENT_NOT_FOUND',
             'EVENT_NOT_ON_SALE',
             'SEAT_NOT_FOUND',
             'SEAT_UNAVAILABLE',
             'TICKET_LIMIT_EXCEEDED',
+            'HOLD_LIMIT_EXCEEDED',
             'SOLD_OUT',
             'TICKET_TYPE_NOT_FOUND',
             'IDEMPOTENCY_KEY_REUSED',
@@ -153,7 +171,10 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
       },
     },
     async (request, reply) => {
-      const hold = await service.createHold({ userId: request.principal!.userId, eventId: request.params.eventId, ...request.body });
+      const hold = await service.createHold(
+        { userId: request.principal!.userId, eventId: request.params.eventId, ...request.body },
+        request.ip,
+      );
       return reply.status(201).send(hold);
     },
   );
@@ -182,12 +203,19 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
         operationId: 'releaseHold',
         tags: ['holds'],
         summary: 'Release a hold early: its seats and quantities are free again at once',
+        description:
+          'Also ends your waiting-room admission for the event (while its queue is on), so the next in line gets in: hold new seats before releasing old ones.',
         security,
         params: StrictObject({ holdId: Uuid() }),
         response: { 200: HoldRef, ...problems(...AUTH_PROBLEMS, 'HOLD_NOT_FOUND', 'HOLD_ALREADY_USED') },
       },
     },
-    async (request) => service.releaseHold(request.principal!.userId, request.params.holdId),
+    async (request) => {
+      const hold = await service.releaseHold(request.principal!.userId, request.params.holdId);
+      // The buyer is done for now: their waiting-room admission ends, and the next in line gets the slot.
+      await queue?.endAdmission(hold.eventId, request.principal!.userId);
+      return hold;
+    },
   );
 
   app.post(
@@ -243,9 +271,9 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
       schema: {
         operationId: 'cancelReservation',
         tags: ['reservations'],
-        summary: 'Cancel a pending reservation: seats released, general-admission quantities restored',
+        summary: 'Cancel a reservation: seats released, general-admission quantities restored',
         description:
-          'A confirmed reservation is cancelled through its payment (refund first); this answers 409 RESERVATION_NOT_CANCELLABLE for it. Cancelling a cancelled reservation changes nothing.',
+          'A pending reservation is released at once. A confirmed one is refunded in full through its payment first (owners until PAYMENT_REFUND_WINDOW_HOURS before the event, admins always); if the refund fails it stays confirmed. Cancelling a cancelled reservation changes nothing.',
         security,
         params: StrictObject({ reservationId: Uuid() }),
         body: CancelReservationBody,
@@ -255,6 +283,9 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
             ...AUTH_PROBLEMS,
             'RESERVATION_NOT_FOUND',
             'RESERVATION_NOT_CANCELLABLE',
+            'REFUND_WINDOW_CLOSED',
+            'REFUND_REJECTED',
+            'PAYMENT_PROVIDER_UNAVAILABLE',
             'IDEMPOTENCY_KEY_REUSED',
             'IDEMPOTENCY_KEY_IN_USE',
             'INVALID_IDEMPOTENCY_KEY',
@@ -265,10 +296,8 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ service: InventoryServ
     async (request) => service.cancelReservation(request.principal!, request.params.reservationId, request.body?.reason),
   );
 
-  const page = async (filter: { userId?: string; eventId?: string; status?: string }, query: { limit?: number; cursor?: string }) => {
-    const result = await service.listReservations(filter, query.limit ?? 50, decodeCursor<[string, string]>(query.cursor, 2));
-    return { data: result.data, nextCursor: result.nextCursor ? encodeCursor(result.nextCursor) : null };
-  };
+  const page = (filter: { userId?: string; eventId?: string; status?: string }, query: { limit?: number; cursor?: string }) =>
+    service.listReservations(filter, query.limit ?? 50, query.cursor);
 
   app.get(
     '/me/reservations',

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ListQuery, Nullable, StrictObject, Timestamp, Uuid } from '../../schemas.js';
+import { ListQuery, NonBlankText, Nullable, StrictObject, Timestamp, Uuid } from '../../schemas.js';
 
 const Money = Type.Integer({ minimum: 0, description: "Amount in the currency's minor unit" });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
@@ -156,7 +156,7 @@ export const Reservation = Type.Object(
 
 export const CreateReservationBody = StrictObject({ holdId: Uuid() }, { title: 'CreateReservation' });
 export const CancelReservationBody = Type.Optional(
-  StrictObject({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { title: 'CancelReservation' }),
+  StrictObject({ reason: Type.Optional(NonBlankText(500)) }, { title: 'CancelReservation' }),
 );
 
 export const MyReservationsQuery = StrictObject({ ...ListQuery, status: Type.Optional(ReservationStatus), eventId: Type.Optional(Uuid()) });

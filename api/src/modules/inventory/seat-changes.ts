@@ -42,16 +42,6 @@ export function versionSeatChanges(eventId: string, changes: SeatChange[], last:
   return changes.map((c, i) => ({ eventId, type: c.type, seatIds: c.seatIds, version: first + i }));
 }
 
-/** Single-change form of `recordSeatChanges`; returns the new version (undefined if no seats). */
-export async function recordSeatChange(
-  client: Queryable,
-  eventId: string,
-  type: SeatChangeType,
-  seatIds: string[],
-): Promise<number | undefined> {
-  return (await recordSeatChanges(client, eventId, [{ type, seatIds }]))[0]?.version;
-}
-
 /** After COMMIT only: tells every API instance's realtime clients. A lost message is repaired by the version gap. */
 export function publishSeatChanges(publisher: RealtimePublisher, changes: VersionedSeatChange[], onError: (err: unknown) => void): void {
   for (const c of changes) publisher.seatsChanged(c.eventId, c.type, c.seatIds, c.version).catch(onError);

@@ -1,19 +1,16 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Db } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
+import { pageOf } from '../../pagination.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
-import { createBatchedHolds, isRetryable, limitExceeded } from './hold-batches.js';
-import { inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow, type SeatRow } from './repository.js';
-import { publishSeatChanges, recordSeatChange, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
-
-/**
- * How holds take seats. `batched` (the default and the only production strategy) groups concurrent
- * holds per event into one transaction with set-based statements. `naive-baseline` exists for the
- * benchmark only: one transaction per hold and one UPDATE per seat, to measure against.
- */
-export type HoldStrategy = 'batched' | 'naive-baseline';
+import type { Counters } from '../../infra/counters.js';
+import { createBatchedHolds, isRetryable } from './hold-batches.js';
+import { createHoldLimits } from './hold-limits.js';
+import { RESERVATION_PAGES, inventoryRepository as repo, type HoldRow, type ReleasedSeat, type ReservationRow } from './repository.js';
+import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
+import { createAvailabilityAnnouncer } from './availability.js';
 
 import { sum, toSeatView, type HoldRequest, type HoldView } from './views.js';
 
@@ -72,19 +69,33 @@ function reservationNumber(now = new Date()): string {
 
 const SWEEP_BATCH = 500;
 
+/** What the inventory module asks of the payments module. */
+export interface PaymentHooks {
+  /** Refunds a confirmed reservation's payment in full (which cancels it and frees its seats); false if it is not a paid reservation of this principal. */
+  cancelPaidReservation(principal: { userId: string; role: string }, reservationId: string, reason: string | undefined): Promise<boolean>;
+  /** Of these locked, expired reservations, those that may expire: not while a payment confirm holds them. */
+  expirableReservations(client: pg.PoolClient, reservationIds: string[]): Promise<string[]>;
+}
+
 export function createInventoryService(deps: {
   config: Config;
   db: Db;
   publisher: RealtimePublisher;
-  holdStrategy?: HoldStrategy;
+  /** Counters for the anti-hoarding limits; without them those limits are off. */
+  counters?: Counters;
   log?: (err: unknown, msg: string) => void;
+  /** The payments module's side of cancel and expiry (refund a paid reservation; keep one being paid). */
+  payments?: PaymentHooks;
 }) {
   const { config, db, publisher } = deps;
   const log = deps.log ?? (() => {});
   const publish = (changes: VersionedSeatChange[]) =>
     publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
 
-  const batchedHolds = createBatchedHolds({ config, db, publish, log });
+  // General-admission quantities are announced (realtime `availability`) after each change commits.
+  const availability = createAvailabilityAnnouncer(db, publisher, log);
+  const batchedHolds = createBatchedHolds({ config, db, publish, log, quantitiesChanged: (eventId) => availability.changed([eventId]) });
+  const holdLimits = deps.counters ? createHoldLimits(config, deps.counters) : undefined;
 
   /** A transaction whose result is published after COMMIT; deadlocks are retried. */
   async function changeSeats<T>(work: (client: pg.PoolClient) => Promise<{ result: T; changes: VersionedSeatChange[] }>): Promise<T> {
@@ -97,56 +108,6 @@ export function createInventoryService(deps: {
         if (!isRetryable(err) || attempt >= 4) throw err;
       }
     }
-  }
-
-  // ---------------------------------------------------------------- holds, naive baseline (bench only)
-
-  /** One transaction per hold, one UPDATE per seat: what the benchmark compares against. */
-  async function holdNaive(req: HoldRequest & { seatIds: string[] }): Promise<HoldView> {
-    const { view, changes } = await repo.withHoldTransaction(db, async (client) => {
-      const event = await repo.lockBuyersForEvent(client, req.eventId, [req.userId]);
-      if (!event) throw new AppError('EVENT_NOT_FOUND');
-      if (event.status !== 'on_sale') throw new AppError('EVENT_NOT_ON_SALE');
-      const have = (await repo.countTicketsByUser(client, req.eventId, [req.userId])).get(req.userId) ?? 0;
-      if (have + req.seatIds.length > config.MAX_TICKETS_PER_USER) throw limitExceeded(config.MAX_TICKETS_PER_USER, have);
-      const id = randomUUID();
-      const row = await repo.insertHoldRow(client, {
-        id,
-        eventId: req.eventId,
-        userId: req.userId,
-        ttlSeconds: config.HOLD_TTL_SECONDS,
-        seatIds: req.seatIds,
-      });
-      const held: SeatRow[] = [];
-      // Seats in id order, the lock order of every seat write (the sweeper's too): in request order
-      // a naive hold and a sweep could deadlock (bench:holds: 1-2 answers 500 per naive run).
-      for (const seatId of [...req.seatIds].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))) {
-        const seat = await repo.holdOneSeat(client, { eventId: req.eventId, seatId, holdId: id });
-        if (!seat) {
-          if (!(await repo.seatExists(client, req.eventId, seatId))) throw new AppError('SEAT_NOT_FOUND', undefined, { seatIds: [seatId] });
-          throw new AppError('SEAT_UNAVAILABLE', undefined, { seatIds: [seatId] });
-        }
-        held.push(seat);
-      }
-      const version = await recordSeatChange(client, req.eventId, 'seat.held', req.seatIds);
-      const seats = held.map(toSeatView);
-      return {
-        view: {
-          id,
-          eventId: req.eventId,
-          status: 'active' as const,
-          seats,
-          items: [],
-          totalAmount: sum(seats.map((s) => s.price)),
-          currency: event.currency,
-          expiresAt: row.expires_at.toISOString(),
-          createdAt: row.created_at.toISOString(),
-        },
-        changes: [{ eventId: req.eventId, type: 'seat.held' as const, seatIds: req.seatIds, version: version! }],
-      };
-    });
-    publish(changes);
-    return view;
   }
 
   // ---------------------------------------------------------------- releases (shared by cancel, release, sweeper)
@@ -167,17 +128,24 @@ export function createInventoryService(deps: {
     return out;
   }
 
-  async function endHoldsIn(client: pg.PoolClient, holdIds: string[], status: 'released' | 'expired') {
+  /** `gaEvents` collects the events whose general-admission quantities came back (to announce after COMMIT). */
+  async function endHoldsIn(client: pg.PoolClient, holdIds: string[], status: 'released' | 'expired', gaEvents: string[]) {
     await repo.endHolds(client, holdIds, status);
     const released = await repo.releaseHeldSeats(client, holdIds);
-    await repo.restoreHeldQuantities(client, holdIds);
+    gaEvents.push(...(await repo.restoreHeldQuantities(client, holdIds)));
     return recordReleases(client, released);
   }
 
-  async function endReservationsIn(client: pg.PoolClient, ids: string[], status: 'cancelled' | 'expired', reason: string | null) {
+  async function endReservationsIn(
+    client: pg.PoolClient,
+    ids: string[],
+    status: 'cancelled' | 'expired',
+    reason: string | null,
+    gaEvents: string[],
+  ) {
     await repo.endReservations(client, ids, status, reason);
     const released = await repo.releaseReservedSeats(client, ids);
-    await repo.restoreReservedQuantities(client, ids);
+    gaEvents.push(...(await repo.restoreReservedQuantities(client, ids)));
     return recordReleases(client, released);
   }
 
@@ -190,7 +158,8 @@ export function createInventoryService(deps: {
   // ---------------------------------------------------------------- public operations
 
   return {
-    async createHold(req: HoldRequest): Promise<HoldView> {
+    /** `clientIp` (the caller's address) feeds the anti-hoarding limits. */
+    async createHold(req: HoldRequest, clientIp?: string): Promise<HoldView> {
       if (req.items) {
         const ids = req.items.map((i) => i.ticketTypeId);
         if (new Set(ids).size !== ids.length) {
@@ -199,8 +168,11 @@ export function createInventoryService(deps: {
           });
         }
       }
-      if (deps.holdStrategy === 'naive-baseline' && req.seatIds) return holdNaive(req as HoldRequest & { seatIds: string[] });
-      return batchedHolds.submit(req);
+      const client = holdLimits && clientIp !== undefined ? { userId: req.userId, eventId: req.eventId, ip: clientIp } : undefined;
+      if (client) await holdLimits!.check(client);
+      const hold = await batchedHolds.submit(req);
+      if (client) await holdLimits!.record(client);
+      return hold;
     },
 
     async getHold(userId: string, holdId: string): Promise<HoldView> {
@@ -211,15 +183,18 @@ export function createInventoryService(deps: {
 
     /** Early release: frees the seats and quantities now. Releasing an ended hold changes nothing. */
     async releaseHold(userId: string, holdId: string): Promise<HoldView> {
-      return changeSeats(async (client) => {
+      const gaEvents: string[] = [];
+      const view = await changeSeats(async (client) => {
         const hold = await repo.findHold(client, holdId, userId, true);
         if (!hold) throw new AppError('HOLD_NOT_FOUND', `No hold ${holdId} of yours`);
         if (hold.status === 'converted')
           throw new AppError('HOLD_ALREADY_USED', 'The hold became a reservation; cancel the reservation instead');
         if (hold.status !== 'active') return { result: toHoldView(hold), changes: [] };
-        const changes = await endHoldsIn(client, [holdId], 'released');
+        const changes = await endHoldsIn(client, [holdId], 'released', gaEvents);
         return { result: toHoldView({ ...hold, status: 'released', expired: false }), changes };
       });
+      availability.changed(gaEvents);
+      return view;
     },
 
     async createReservation(userId: string, holdId: string) {
@@ -255,7 +230,11 @@ export function createInventoryService(deps: {
     },
 
     async cancelReservation(principal: { userId: string; role: string }, id: string, reason?: string) {
-      return changeSeats(async (client) => {
+      // A confirmed reservation is refunded through its payment first, which then releases it.
+      if (await deps.payments?.cancelPaidReservation(principal, id, reason))
+        return toReservationView(await mustFindReservation(db, id, null));
+      const gaEvents: string[] = [];
+      const view = await changeSeats(async (client) => {
         const row = await mustFindReservation(client, id, principal.role === 'admin' ? null : principal.userId, true);
         if (row.status === 'cancelled') return { result: toReservationView(row), changes: [] };
         if (row.status === 'confirmed') {
@@ -271,38 +250,43 @@ export function createInventoryService(deps: {
           [id],
           'cancelled',
           reason ?? (principal.role === 'admin' ? 'cancelled by an admin' : 'cancelled by the customer'),
+          gaEvents,
         );
         return { result: toReservationView(await mustFindReservation(client, id, null)), changes };
       });
+      availability.changed(gaEvents);
+      return view;
     },
 
-    async listReservations(filter: { userId?: string; eventId?: string; status?: string }, limit: number, after?: [string, string]) {
-      const rows = await repo.listReservations(db, filter, limit + 1, after);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        data: page.map(toReservationView),
-        nextCursor: rows.length > limit && last ? [last.created_at.toISOString(), last.id] : null,
-      };
+    async listReservations(filter: { userId?: string; eventId?: string; status?: string }, limit: number, cursor: string | undefined) {
+      const rows = await repo.listReservations(db, filter, limit + 1, RESERVATION_PAGES.decode(cursor));
+      return pageOf(rows, limit, toReservationView);
     },
 
     /** Expires holds and pending reservations past their time, in batches; returns how many. */
     async sweepOnce(): Promise<{ holds: number; reservations: number }> {
       let holds = 0;
       let reservations = 0;
+      const gaEvents: string[] = [];
       for (;;) {
         const n = await changeSeats(async (client) => {
           const ids = await repo.lockExpiredHolds(client, SWEEP_BATCH);
-          return { result: ids.length, changes: ids.length ? await endHoldsIn(client, ids, 'expired') : [] };
+          return { result: ids.length, changes: ids.length ? await endHoldsIn(client, ids, 'expired', gaEvents) : [] };
         });
+        availability.changed(gaEvents.splice(0));
         holds += n;
         if (n < SWEEP_BATCH) break;
       }
       for (;;) {
         const n = await changeSeats(async (client) => {
-          const ids = await repo.lockExpiredReservations(client, SWEEP_BATCH);
-          return { result: ids.length, changes: ids.length ? await endReservationsIn(client, ids, 'expired', 'not paid in time') : [] };
+          const locked = await repo.lockExpiredReservations(client, SWEEP_BATCH);
+          const ids = deps.payments && locked.length ? await deps.payments.expirableReservations(client, locked) : locked;
+          return {
+            result: ids.length,
+            changes: ids.length ? await endReservationsIn(client, ids, 'expired', 'not paid in time', gaEvents) : [],
+          };
         });
+        availability.changed(gaEvents.splice(0));
         reservations += n;
         if (n < SWEEP_BATCH) break;
       }

@@ -24,6 +24,7 @@ export default class ApiKeysList extends TiketiCommand<typeof ApiKeysList> {
         { header: 'ID', get: (k) => k.id },
         { header: 'Name', get: (k) => k.name },
         { header: 'Prefix', get: (k) => k.prefix },
+        { header: 'Scopes', get: (k) => k.scopes.join(', ') },
         { header: 'Created', get: (k) => k.createdAt },
         { header: 'Last used', get: (k) => k.lastUsedAt ?? 'never' },
         { header: 'Revoked', get: (k) => k.revokedAt ?? '' },
