@@ -84,7 +84,8 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const v = await view(request.params.eventId);
-      await sendCached(request, reply, request.query.v === v.geometryVersion ? v.geometry : v.geometryLatest);
+      const geometry = v.geometry();
+      await sendCached(request, reply, request.query.v === v.geometryVersion ? geometry.immutable : geometry.latest);
       views.touch(v);
       return reply;
     },

@@ -18,12 +18,13 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Db } from '../../infra/db.js';
 import type { SeatChangeType } from '../../realtime/bus.js';
 import { CachedBody, IMMUTABLE } from './cached-body.js';
-import { inventoryRepository as repo } from './repository.js';
+import { inventoryRepository as repo, type SeatViewSnapshot } from './repository.js';
 
 /** 0 available, 1 held (an unexpired or unswept hold, or a pending reservation), 2 sold. */
 type Status = 0 | 1 | 2;
 const STATUS_NAMES = ['available', 'held', 'sold'] as const;
 const STATUS_CHARS = 'ahs';
+const STATUS_KEY = ',"status":"';
 const STATUS_OF: Record<SeatChangeType, Status> = { 'seat.released': 0, 'seat.held': 1, 'seat.sold': 2 };
 
 export interface SeatViewChange {
@@ -45,14 +46,15 @@ export class EventSeatView {
   /** Seats per ticket type, and of them available, at `version`. */
   readonly totalByType = new Map<string, number>();
   readonly availableByType = new Map<string, number>();
-  /** The full seat map's JSON, without statuses: seat i is `staticJson[starts[i], starts[i+1])`, followed by its status. */
-  private readonly staticJson: Buffer;
+  /**
+   * Every seat's seat-map JSON up to its status (`{"id":…,"status":"`), newline separated, as
+   * PostgreSQL wrote it: seat i is `fragments[starts[i], starts[i+1] - 1)`.
+   */
+  private readonly fragments: Buffer;
   private readonly starts: Uint32Array;
   /** Hash of the geometry (ids, places, prices, order): names the immutable geometry document. */
   readonly geometryVersion: string;
-  /** The geometry document, for `?v=<geometryVersion>` (immutable) and without it (revalidated). */
-  readonly geometry: CachedBody;
-  readonly geometryLatest: CachedBody;
+  #geometry: { immutable: CachedBody; latest: CachedBody } | undefined;
   /** `bytes` when the LRU last measured this entry. */
   measured = 0;
   /** Early changes waiting for the one before them, and when the first of them came. */
@@ -61,45 +63,55 @@ export class EventSeatView {
   /** Recent changes, oldest first, for `?since=`. */
   private readonly history: SeatViewChange[] = [];
   private rendered: { full?: CachedBody; status?: CachedBody; version: number } = { version: -1 };
+  public version: number;
 
   constructor(
     readonly eventId: string,
-    public version: number,
-    rows: Array<[unknown, string, string | null, string, string, number, string, number, number | null, number | null, 0 | 1 | 2]>,
+    snapshot: SeatViewSnapshot,
   ) {
-    const n = rows.length;
-    this.ids = new Array<string>(n);
-    this.typeIds = new Array<string | null>(n);
+    this.version = Number(snapshot.version);
+    const n = snapshot.count;
+    this.ids = n === 0 ? [] : snapshot.ids.split(',');
+    this.typeIds = n === 0 ? [] : snapshot.typeIds.split(',').map((t) => t || null);
     this.status = new Uint8Array(n);
-    this.starts = new Uint32Array(n + 1);
-    const parts: string[] = new Array<string>(n);
-    const geometry: string[] = new Array<string>(n);
-    let offset = 0;
     for (let i = 0; i < n; i++) {
-      const [, id, typeId, section, row, number, label, price, x, y, status] = rows[i]!;
-      this.ids[i] = id;
-      this.typeIds[i] = typeId;
+      const id = this.ids[i]!;
+      const typeId = this.typeIds[i]!;
+      const status = (snapshot.statuses.charCodeAt(i) - 48) as Status;
       this.index.set(id, i);
       this.status[i] = status;
       if (typeId !== null) {
         this.totalByType.set(typeId, (this.totalByType.get(typeId) ?? 0) + 1);
         if (status === 0) this.availableByType.set(typeId, (this.availableByType.get(typeId) ?? 0) + 1);
       }
-      const place = x === null || y === null ? '' : `,"x":${x},"y":${y}`;
-      const common = `{"id":"${id}","section":${JSON.stringify(section)},"row":${JSON.stringify(row)},"number":${number},"label":${JSON.stringify(label)},"price":${price},"ticketTypeId":${typeId === null ? 'null' : `"${typeId}"`}${place}`;
-      geometry[i] = `${common}}`;
-      const part = `${i > 0 ? ',' : ''}${common},"status":"`;
-      parts[i] = part;
-      this.starts[i] = offset;
-      offset += Buffer.byteLength(part);
     }
-    this.starts[n] = offset;
-    this.staticJson = Buffer.from(parts.join(''));
-    const seatsJson = `[${geometry.join(',')}]`;
-    this.geometryVersion = createHash('sha256').update(seatsJson).digest('base64url').slice(0, 22);
-    const geometryJson = Buffer.from(`{"eventId":"${eventId}","geometryVersion":"${this.geometryVersion}","seats":${seatsJson}}`);
-    this.geometry = new CachedBody(geometryJson, `g-${this.geometryVersion}`, IMMUTABLE);
-    this.geometryLatest = new CachedBody(geometryJson, `g-${this.geometryVersion}`);
+    this.fragments = Buffer.from(snapshot.fragments);
+    this.starts = new Uint32Array(n + 1);
+    // Seat boundaries by the newlines (JSON strings never hold a raw one): a native scan.
+    for (let i = 1, at = 0; i < n; i++) this.starts[i] = at = this.fragments.indexOf(10, at) + 1;
+    this.starts[n] = this.fragments.length + 1;
+    this.geometryVersion = createHash('sha256').update(this.fragments).digest('base64url').slice(0, 22);
+  }
+
+  /** The geometry document, built on first demand: for `?v=<geometryVersion>` (immutable) and without it (revalidated). */
+  geometry(): { immutable: CachedBody; latest: CachedBody } {
+    if (this.#geometry) return this.#geometry;
+    const head = Buffer.from(`{"eventId":"${this.eventId}","geometryVersion":"${this.geometryVersion}","seats":[`);
+    const cut = STATUS_KEY.length; // each fragment ends with `,"status":"`
+    const n = this.size;
+    const out = Buffer.allocUnsafe(head.length + this.fragments.length - n * (cut + 1) + 2 * n + 2);
+    let at = head.copy(out, 0);
+    for (let i = 0; i < n; i++) {
+      if (i > 0) out[at++] = 0x2c; // ,
+      at += this.fragments.copy(out, at, this.starts[i]!, this.starts[i + 1]! - 1 - cut);
+      out[at++] = 0x7d; // }
+    }
+    at += Buffer.from(']}').copy(out, at);
+    const json = out.subarray(0, at);
+    return (this.#geometry = {
+      immutable: new CachedBody(json, `g-${this.geometryVersion}`, IMMUTABLE),
+      latest: new CachedBody(json, `g-${this.geometryVersion}`),
+    });
   }
 
   get size(): number {
@@ -151,18 +163,21 @@ export class EventSeatView {
     const head = Buffer.from(`{"eventId":"${this.eventId}","version":${this.version},"seats":[`);
     const tail = Buffer.from(']}');
     const suffixes = STATUS_NAMES.map((s) => Buffer.from(`${s}"}`));
-    let length = head.length + this.staticJson.length + tail.length;
-    for (let i = 0; i < this.status.length; i++) length += suffixes[this.status[i]!]!.length;
+    const n = this.status.length;
+    // fragments less their newlines, plus a comma between seats.
+    let length = head.length + this.fragments.length + 1 + tail.length;
+    for (let i = 0; i < n; i++) length += suffixes[this.status[i]!]!.length;
     // One buffer, filled by copies: a 50,000-seat map renders in a few ms (JSON.stringify of the
     // same objects took ~10× longer).
     const out = Buffer.allocUnsafe(length);
     let at = head.copy(out, 0);
-    for (let i = 0; i < this.status.length; i++) {
-      at += this.staticJson.copy(out, at, this.starts[i]!, this.starts[i + 1]!);
+    for (let i = 0; i < n; i++) {
+      if (i > 0) out[at++] = 0x2c; // ,
+      at += this.fragments.copy(out, at, this.starts[i]!, this.starts[i + 1]! - 1);
       at += suffixes[this.status[i]!]!.copy(out, at);
     }
-    tail.copy(out, at);
-    return (this.rendered.full = new CachedBody(out, `m-${this.geometryVersion}-${this.version}`));
+    at += tail.copy(out, at);
+    return (this.rendered.full = new CachedBody(out.subarray(0, at), `m-${this.geometryVersion}-${this.version}`));
   }
 
   /** The compact status: one character per seat in geometry order (a available, h held, s sold). */
@@ -193,8 +208,9 @@ export class EventSeatView {
   get bytes(): number {
     const rendered = (this.rendered.full?.bytes ?? 0) + (this.rendered.status?.bytes ?? 0);
     // ids and type ids are strings of 36 characters (~90 bytes each in V8), the index ~80 per entry.
-    const geometry = this.geometry.bytes + this.geometryLatest.bytes - this.geometry.raw.length;
-    return this.staticJson.length + geometry + rendered + this.ids.length * 200 + this.history.length * 120;
+    const g = this.#geometry;
+    const geometry = g ? g.immutable.bytes + g.latest.bytes - g.latest.raw.length : 0;
+    return this.fragments.length + geometry + rendered + this.ids.length * 200 + this.history.length * 120;
   }
 }
 
@@ -276,9 +292,9 @@ export class SeatViews {
     slot.promise = (async () => {
       try {
         this.stats.loads++;
-        const snapshot = await repo.seatViewRows(this.options.db, eventId);
+        const snapshot = await repo.seatViewSnapshot(this.options.db, eventId);
         if (!snapshot) return undefined;
-        const view = new EventSeatView(eventId, snapshot.version, snapshot.rows);
+        const view = new EventSeatView(eventId, snapshot);
         // Invalidated while loading: serve this answer, keep nothing.
         if (!mine()) return view;
         // Changes committed after the snapshot arrived meanwhile, or were waiting in the old view.
