@@ -182,6 +182,10 @@ describe('HTTP for hot reads', () => {
     const etag = first.headers.etag as string;
     expect(etag).toMatch(/^"/);
     expect(first.headers['cache-control']).toBe('public, no-cache');
+    // Written straight to the socket, yet with the app's headers: request id, security, CORS's Vary.
+    expect(first.headers['x-request-id']).toBeTruthy();
+    expect(first.headers['x-content-type-options']).toBe('nosniff');
+    expect(first.headers.vary).toBe('Origin, Accept-Encoding');
     const again = await a.app.inject({ url, headers: { 'if-none-match': etag } });
     expect([again.statusCode, again.body]).toEqual([304, '']);
 
@@ -319,5 +323,8 @@ describe('HTTP for hot reads', () => {
     expect(bytes).toBeGreaterThan(0);
     expect(max).toBe(a.config.READ_CACHE_MB * 1024 * 1024);
     expect(metrics).toMatch(/^seat_views_reads_total\{outcome="hit"\} [1-9]/m);
+    // The cached reads write their answers themselves and still count in the request metrics.
+    expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/v1\/events\/:eventId\/seats",status_code="200"\} [1-9]/m);
+    expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/v1\/events\/:eventId",status_code="200"\} [1-9]/m);
   });
 });

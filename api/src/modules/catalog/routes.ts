@@ -43,6 +43,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
 ) => {
   for (const schema of [SeatLayout, TicketType, Event, EventDetail, News, KeywordMapping]) app.addSchema(schema);
   const EventDetailRef = Type.Ref('EventDetail');
+  // GET /events/{id} writes its cached answer itself (cached-body.ts); this records it in the metrics.
+  const detailRecord = app.answerRecorder(`${app.prefix}/events/:eventId`);
 
   // ---- events ----
 
@@ -98,7 +100,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService;
         response: { 200: EventDetailRef, ...NOT_MODIFIED, ...problems('EVENT_NOT_FOUND') },
       },
     },
-    async (request, reply) => sendCached(request, reply, await reads.detail(request.params.eventId)),
+    async (request, reply) => sendCached(request, reply, await reads.detail(request.params.eventId), detailRecord),
   );
 
   app.patch(

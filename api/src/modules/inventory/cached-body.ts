@@ -25,6 +25,8 @@ export class CachedBody {
   readonly etag: string;
   #gzip: Promise<Buffer> | undefined;
   #br: Promise<Buffer> | undefined;
+  /** The compressed forms once made, for answering without waiting. */
+  readonly ready: { gzip?: Buffer; br?: Buffer } = {};
   /** Bytes held, compressed forms included once made (for the memory bound). */
   bytes: number;
 
@@ -42,13 +44,14 @@ export class CachedBody {
   }
 
   encoded(encoding: 'gzip' | 'br'): Promise<Buffer> {
-    const count = (p: Promise<Buffer>) =>
+    const keep = (p: Promise<Buffer>) =>
       p.then((b) => {
         this.bytes += b.length;
+        this.ready[encoding] = b;
         return b;
       });
-    if (encoding === 'gzip') return (this.#gzip ??= count(gzip(this.raw, GZIP_OPTIONS)));
-    return (this.#br ??= count(brotli(this.raw, BROTLI_OPTIONS)));
+    if (encoding === 'gzip') return (this.#gzip ??= keep(gzip(this.raw, GZIP_OPTIONS)));
+    return (this.#br ??= keep(brotli(this.raw, BROTLI_OPTIONS)));
   }
 }
 
@@ -74,13 +77,57 @@ function matches(ifNoneMatch: string, etag: string): boolean {
   return false;
 }
 
-/** Answers with the cached body: 304 when the client has it, compressed when it may be. */
-export async function sendCached(request: FastifyRequest, reply: FastifyReply, body: CachedBody): Promise<FastifyReply> {
-  reply.header('etag', body.etag).header('cache-control', body.cacheControl).header('vary', 'accept-encoding');
+type Recorder = (request: FastifyRequest, reply: FastifyReply) => void;
+
+/**
+ * Writes the answer straight to the socket (reply.hijack), with the headers the app's onRequest
+ * hooks set (request id, security headers, CORS) and the body's own. Why not reply.send: Fastify's
+ * send path (header bookkeeping, onSend hooks, payload checks) was ~20 % of the API's CPU per
+ * GET /v1/events/{id} (341 → 282 µs per answer, concurrent A/B at load 19). `record` stands in for
+ * the metrics onSend hook that a hijacked reply skips.
+ */
+function write(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  record: Recorder,
+  status: number,
+  body: CachedBody,
+  payload?: Buffer,
+  encoding?: string,
+) {
+  reply.hijack();
+  const headers = reply.getHeaders();
+  headers.etag = body.etag;
+  headers['cache-control'] = body.cacheControl;
+  // CORS varies on Origin (cors.ts); the body also varies on Accept-Encoding.
+  headers.vary = headers.vary ? `${String(headers.vary)}, Accept-Encoding` : 'Accept-Encoding';
+  if (payload) {
+    headers['content-type'] = 'application/json; charset=utf-8';
+    headers['content-length'] = payload.length;
+    if (encoding) headers['content-encoding'] = encoding;
+  }
+  const res = reply.raw;
+  res.writeHead(status, headers as Record<string, string | number>);
+  res.end(payload);
+  record(request, reply);
+  return reply;
+}
+
+/**
+ * Answers with the cached body: 304 when the client has it, compressed when it may be (and, once a
+ * form is compressed, without waiting for anything).
+ */
+export function sendCached(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: CachedBody,
+  record: Recorder,
+): FastifyReply | Promise<FastifyReply> {
   const ifNoneMatch = request.headers['if-none-match'];
-  if (ifNoneMatch && matches(ifNoneMatch, body.etag)) return reply.code(304).send();
-  reply.header('content-type', 'application/json; charset=utf-8');
+  if (ifNoneMatch && matches(ifNoneMatch, body.etag)) return write(request, reply, record, 304, body);
   const encoding = body.raw.length >= COMPRESS_MIN_BYTES ? pickEncoding(request.headers['accept-encoding']) : undefined;
-  if (!encoding) return reply.send(body.raw);
-  return reply.header('content-encoding', encoding).send(await body.encoded(encoding));
+  if (!encoding) return write(request, reply, record, 200, body, body.raw);
+  const ready = body.ready[encoding];
+  if (ready) return write(request, reply, record, 200, body, ready, encoding);
+  return body.encoded(encoding).then((compressed) => write(request, reply, record, 200, body, compressed, encoding));
 }

@@ -38,6 +38,11 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, { service, config, views, queue }) => {
   for (const schema of [MapSeat, SeatMap, SeatGeometry, SeatStatuses, HeldSeat, HoldItem, Hold, ReservationItem, Reservation])
     app.addSchema(schema);
+  // Metrics of the routes that write their cached answers themselves (cached-body.ts).
+  const recorded = (path: string) => app.answerRecorder(`${app.prefix}${path}`);
+  const seatsRecord = recorded('/events/:eventId/seats');
+  const geometryRecord = recorded('/events/:eventId/seats/geometry');
+  const statusRecord = recorded('/events/:eventId/seats/status');
   const view = async (eventId: string) => {
     const found = await views.get(eventId);
     if (!found) throw new AppError('EVENT_NOT_FOUND', `No event ${eventId}`);
@@ -62,7 +67,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const v = await view(request.params.eventId);
-      await sendCached(request, reply, v.full());
+      await sendCached(request, reply, v.full(), seatsRecord);
       views.touch(v);
       return reply;
     },
@@ -85,7 +90,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) => {
       const v = await view(request.params.eventId);
       const geometry = v.geometry();
-      await sendCached(request, reply, request.query.v === v.geometryVersion ? geometry.immutable : geometry.latest);
+      await sendCached(request, reply, request.query.v === v.geometryVersion ? geometry.immutable : geometry.latest, geometryRecord);
       views.touch(v);
       return reply;
     },
@@ -108,7 +113,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
       const since = request.query.since;
       const changes = since === undefined ? undefined : v.changesSince(since);
       if (!changes) {
-        await sendCached(request, reply, v.compact());
+        await sendCached(request, reply, v.compact(), statusRecord);
         views.touch(v);
         return reply;
       }
@@ -122,7 +127,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
         },
         `c-${v.geometryVersion}-${since}-${v.version}`,
       );
-      return sendCached(request, reply, body);
+      return sendCached(request, reply, body, statusRecord);
     },
   );
 
