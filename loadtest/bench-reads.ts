@@ -1,28 +1,40 @@
 // The on-sale read path (issue 11): GET /v1/events/{id} and GET /v1/events/{id}/seats of the
 // 636-seat sample event, against a bare Fastify route serving the very same bytes from memory and
 // against Express + pg running the queries the original system ran per request; idle, and while
-// ~1,000 holds/s (each released at once, so two seat changes) move that event's seats. Then a
-// 50,000-seat stadium layout and event created through the API, and its seat map cold and warm.
+// that event's seats change. Then a 50,000-seat stadium layout and event created through the API,
+// and its seat map cold and warm.
 //
 //   npm run bench:reads
 //   BENCH_SECONDS=3 BENCH_ROUNDS=3 BENCH_CLIENTS=50 BENCH_HOLDS_PER_SECOND=1000 npm run bench:reads
 //
+// Two API instances share PostgreSQL and a redis-server of the bench's own, as deployed: the
+// measured one (TIKETI_ROLES=http) serves the reads and follows the seat-change stream on the bus;
+// the other takes the holds (and sweeps). The changes come two ways, each measured:
+//   - `holds`: real holds of one random seat, each released at once (two seat changes), posted to
+//     the other instance at up to BENCH_HOLDS_PER_SECOND: what the machine allows, printed;
+//   - `stream`: seat changes published on the bus at exactly 2 × BENCH_HOLDS_PER_SECOND a second
+//     (a hold and its release each), in version order: the asked rate whatever the machine allows
+//     the hold path; the reads then show those statuses, which the database does not have.
+//
 // The three servers are measured one after another within each round (same route, same clients),
 // round after round, so a slow phase of this shared machine hits them alike; a ratio is the median
 // over rounds of (API req/s) / (bare req/s) of the same round.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import http from 'node:http';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadConfig } from '../api/src/config.js';
 import { migrateUp } from '../api/src/infra/migrate.js';
 import { createAuthService } from '../api/src/modules/auth/service.js';
 import { seedSampleCatalog } from '../api/src/modules/catalog/seed.js';
 import { createUsers } from '../test/harness/fixtures.js';
+import { freePort, waitFor } from '../test/harness/ports.js';
 import { BENCH_JWT_SECRET, PRODUCTION_NODE_FLAGS, forkBenchServer, procCpuSeconds, startBenchPostgres } from './bench-env.js';
 import { RawHttpConnection } from './raw-http.js';
 
@@ -136,6 +148,41 @@ function driveHolds(port: number, eventId: string, seatIds: string[], tokens: st
   };
 }
 
+/** Seat changes published on the bus at 2 × HOLDS_PER_SECOND a second, consecutive versions from `version`. */
+function driveStream(redis: Redis, prefix: string, eventId: string, seatIds: string[], version: number) {
+  let stop = false;
+  let sent = 0;
+  const started = performance.now();
+  const done = (async () => {
+    while (!stop) {
+      const due = Math.floor(((performance.now() - started) / 1000) * HOLDS_PER_SECOND * 2);
+      const batch = redis.pipeline();
+      for (; sent < due; sent++) {
+        const seat = seatIds[Math.floor(sent / 2) % seatIds.length]!;
+        const type = sent % 2 === 0 ? 'seat.held' : 'seat.released';
+        const message = { type, eventId, seatIds: [seat], version: version + sent + 1 };
+        batch.publish(`${prefix}realtime`, JSON.stringify({ topic: `event.${eventId}.seats`, message }));
+      }
+      await batch.exec();
+      await sleep(5);
+    }
+  })();
+  return {
+    async stop() {
+      stop = true;
+      await done;
+      const seconds = (performance.now() - started) / 1000;
+      return { holdsPerSecond: sent / 2 / seconds, refusedPerSecond: 0, errors: 0 };
+    },
+  };
+}
+
+// Redis of our own, without persistence: the bus between the two API instances.
+const redisPort = await freePort();
+const redisServer = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+await waitFor(redisPort);
+const redisUrl = `redis://127.0.0.1:${redisPort}`;
+const REDIS_PREFIX = 'bench:';
 const pgServer = await startBenchPostgres('bench_reads');
 const children: ChildProcess[] = [];
 const tmp = mkdtempSync(path.join(tmpdir(), 'tiketi-bench-reads-'));
@@ -154,8 +201,11 @@ try {
   const config = loadConfig({ JWT_SECRET: BENCH_JWT_SECRET, DATABASE_URL: pgServer.url });
   const users = await createUsers({ db: pool, config }, 400);
 
-  const api = await forkBenchServer({ databaseUrl: pgServer.url });
-  children.push(api.child);
+  const busEnv = { REDIS_URL: redisUrl, REDIS_PREFIX };
+  const api = await forkBenchServer({ databaseUrl: pgServer.url, env: { ...busEnv, TIKETI_ROLES: 'http' } });
+  const writer = await forkBenchServer({ databaseUrl: pgServer.url, env: { ...busEnv, TIKETI_ROLES: 'http,sweeper' } });
+  children.push(api.child, writer.child);
+  const redis = new Redis(redisUrl);
   const routes = { detail: `/v1/events/${eventId}`, seats: `/v1/events/${eventId}/seats` };
   const bodies: Record<string, string> = {};
   for (const url of Object.values(routes)) {
@@ -180,7 +230,8 @@ try {
   );
 
   const table: string[] = [];
-  for (const load of PARTS.includes('reads') ? (['idle', 'holds'] as const) : []) {
+  const LOADS = (process.env.BENCH_LOADS ?? 'idle,holds,stream').split(',') as Array<'idle' | 'holds' | 'stream'>;
+  for (const load of PARTS.includes('reads') ? LOADS : []) {
     for (const [route, url] of Object.entries(routes)) {
       const perTarget = targets.map(() => ({ rps: [] as number[], cpu: [] as number[] }));
       const ratios: number[] = [];
@@ -189,15 +240,27 @@ try {
       // second to the next, CPU per request is the steadier measure of the same thing.
       const cpuRatios: number[] = [];
       let holdStats = { holdsPerSecond: 0, refusedPerSecond: 0, errors: 0 };
+      const seatIds = seatRows.map((r) => r.id);
+      const version = async () =>
+        Number((await pool.query<{ v: string }>('SELECT seat_version AS v FROM ticket.events WHERE id = $1', [eventId])).rows[0]!.v);
+      if (load === 'stream') {
+        // Let the reader catch up with the database's version before the stream continues it.
+        await sleep(500);
+        const c = new RawHttpConnection(api.port);
+        await c.request('GET', routes.seats);
+        c.close();
+      }
       const driver =
         load === 'holds'
           ? driveHolds(
-              api.port,
+              writer.port,
               eventId,
-              seatRows.map((r) => r.id),
+              seatIds,
               users.map((u) => u.token),
             )
-          : undefined;
+          : load === 'stream'
+            ? driveStream(redis, REDIS_PREFIX, eventId, seatIds, await version())
+            : undefined;
       for (let round = 0; round < ROUNDS; round++) {
         const got = [];
         for (const [i, t] of targets.entries()) {
@@ -211,8 +274,13 @@ try {
         expressRatios.push(got[2]! / got[0]!);
       }
       if (driver) holdStats = await driver.stop();
+      if (load === 'stream') {
+        // The reader now shows statuses the database does not have: a catalog change message makes
+        // every instance drop the event, so the next read loads it from the database again.
+        await redis.publish(`${REDIS_PREFIX}catalog`, eventId);
+      }
       const line =
-        `| ${route === 'detail' ? 'GET /v1/events/{id}' : 'GET /v1/events/{id}/seats'} | ${load === 'idle' ? 'idle' : `holds ${holdStats.holdsPerSecond.toFixed(0)}/s (+ as many releases)`} ` +
+        `| ${route === 'detail' ? 'GET /v1/events/{id}' : 'GET /v1/events/{id}/seats'} | ${load === 'idle' ? 'idle' : `${load === 'holds' ? 'real holds' : 'bus stream'} ${holdStats.holdsPerSecond.toFixed(0)}/s (+ as many releases)`} ` +
         targets.map((_, i) => `| ${median(perTarget[i]!.rps).toFixed(0)} `).join('') +
         `| **${median(ratios).toFixed(2)}×** (${ratios.map((r) => r.toFixed(2)).join(', ')}) | ${median(expressRatios).toFixed(2)}× ` +
         targets.map((_, i) => `| ${median(perTarget[i]!.cpu).toFixed(0)} `).join('') +
@@ -223,13 +291,14 @@ try {
     }
   }
   console.log(
-    '\n| route | load | bare Fastify req/s | TIKETI req/s | Express + pg req/s | TIKETI / bare (median; rounds) | Express / bare |',
+    '\n| route | load | bare Fastify req/s | TIKETI req/s | Express + pg req/s | TIKETI / bare (median; rounds) | Express / bare | bare CPU µs/req | TIKETI CPU µs/req | Express CPU µs/req | bare / TIKETI, CPU per request (median) |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const line of table) console.log(line);
 
   if (PARTS.includes('stadium')) await stadium();
   await pool.end();
+  redis.disconnect();
 
   // ---- stadium: a 50,000-seat layout and event through the API
   async function stadium() {
@@ -277,18 +346,30 @@ try {
     const eventMs = performance.now() - t;
     const eventCpu = cpu() - cpuBeforeEvent;
     const stadium = JSON.parse(event.body) as { id: string; totalSeats: number };
-    // fetch here, not the raw client: its per-chunk Buffer.concat is quadratic on a 10 MB body.
-    const base = `http://127.0.0.1:${api.port}`;
-    const timed = async (url: string, headers: Record<string, string> = { 'accept-encoding': 'identity' }) => {
-      const start = performance.now();
-      const res = await fetch(base + url, { headers });
-      const body = await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
-      return { ms: performance.now() - start, bytes: Number(res.headers.get('content-length') ?? body.byteLength) };
-    };
+    // node:http, counting the bytes as they come: the raw client's per-chunk Buffer.concat is
+    // quadratic on a 10 MB body, and fetch's own cost swamped the server's at load 20.
+    const timed = (url: string, headers: Record<string, string> = { 'accept-encoding': 'identity' }) =>
+      new Promise<{ ms: number; bytes: number }>((resolve, reject) => {
+        const start = performance.now();
+        http
+          .get({ host: '127.0.0.1', port: api.port, path: url, headers }, (res) => {
+            let bytes = 0;
+            res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+            res.on('end', () =>
+              res.statusCode === 200
+                ? resolve({ ms: performance.now() - start, bytes })
+                : reject(new Error(`GET ${url}: ${res.statusCode}`)),
+            );
+          })
+          .on('error', reject);
+      });
     const cpuBeforeCold = cpu();
     const cold = await timed(`/v1/events/${stadium.id}/seats`);
     const coldCpu = cpu() - cpuBeforeCold;
+    // Cold again, gzip this time: a catalog change message drops the event from every instance.
+    await redis.publish(`${REDIS_PREFIX}catalog`, stadium.id);
+    await sleep(300);
+    const coldGz = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
     const warm = await timed(`/v1/events/${stadium.id}/seats`);
     const gz = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
     const gzWarm = await timed(`/v1/events/${stadium.id}/seats`, { 'accept-encoding': 'gzip' });
@@ -304,8 +385,11 @@ try {
     console.log(
       `| GET .../seats, cold (PostgreSQL) | **${cold.ms.toFixed(0)} ms** | ${coldCpu.toFixed(2)} s | ${(cold.bytes / 1e6).toFixed(1)} MB |`,
     );
+    console.log(
+      `| GET .../seats gzip, cold (PostgreSQL, then compressed) | **${coldGz.ms.toFixed(0)} ms** | | ${(coldGz.bytes / 1e6).toFixed(2)} MB |`,
+    );
     console.log(`| GET .../seats, from memory | ${warm.ms.toFixed(0)} ms | | |`);
-    console.log(`| GET .../seats gzip, first (compresses) | ${gz.ms.toFixed(0)} ms | | ${(gz.bytes / 1e6).toFixed(2)} MB |`);
+    console.log(`| GET .../seats gzip, from memory | ${gz.ms.toFixed(0)} ms | | ${(gz.bytes / 1e6).toFixed(2)} MB |`);
     console.log(`| GET .../seats gzip, again (reused) | ${gzWarm.ms.toFixed(0)} ms | | |`);
     console.log(`| GET .../seats/geometry | ${geometry.ms.toFixed(0)} ms | | ${(geometry.bytes / 1e6).toFixed(1)} MB |`);
     console.log(`| GET .../seats/status | ${status.ms.toFixed(0)} ms | | ${(status.bytes / 1e3).toFixed(0)} kB |`);
@@ -316,4 +400,5 @@ try {
   for (const child of children) child.kill();
   rmSync(tmp, { recursive: true, force: true });
   await pgServer.stop();
+  redisServer.kill();
 }
