@@ -18,6 +18,7 @@ import { authPlugin } from './modules/auth/plugin.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { createAuthService, type AuthService } from './modules/auth/service.js';
 import { opsRoutes } from './modules/ops/routes.js';
+import { CATALOG_CHANNEL, createCatalogReads } from './modules/catalog/read-cache.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import { createCatalogService } from './modules/catalog/service.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
@@ -27,7 +28,8 @@ import { createPaymentsModule } from './modules/payments/module.js';
 import { paymentOutageHeaders, paymentsRoutes } from './modules/payments/routes.js';
 import { tossSandboxRoutes } from './modules/payments/sandbox/toss-sandbox.js';
 import { createQueue, queueRoutes } from './modules/queue/index.js';
-import { createRealtimePublisher } from './realtime/bus.js';
+import { SeatViews, seatChangeFromBus } from './modules/inventory/seat-views.js';
+import { REALTIME_CHANNEL, createRealtimePublisher, type RealtimePublisher } from './realtime/bus.js';
 import { realtimeTicketRoutes } from './modules/realtime-tickets/routes.js';
 import { createRealtimeTicketService } from './modules/realtime-tickets/service.js';
 import { createStatsRefresher } from './modules/stats/refresher.js';
@@ -123,7 +125,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     uiConfig: { deepLinking: true, tryItOutEnabled: tryItOut, ...(tryItOut ? {} : { supportedSubmitMethods: [] }) },
   });
 
-  const publisher = createRealtimePublisher(shared);
+  // The read path (issue 11): seat maps and event details from memory, kept current by the seat
+  // changes every instance receives, and by this instance's own as it publishes them (so a caller
+  // reads its own write); catalog changes drop what they touch, here and on every instance.
+  const seatViews = new SeatViews({ db, maxBytes: config.READ_CACHE_MB * 1024 * 1024 });
+  seatViews.register(app.metrics);
+  const catalogReads = createCatalogReads({ db, seatViews });
+  await shared.subscribe(REALTIME_CHANNEL, (raw) => {
+    const change = seatChangeFromBus(raw);
+    if (change) seatViews.receive(change);
+  });
+  await shared.subscribe(CATALOG_CHANNEL, (eventId) => catalogReads.invalidate(eventId));
+  const busPublisher = createRealtimePublisher(shared);
+  const publisher: RealtimePublisher = {
+    ...busPublisher,
+    seatsChanged(eventId, type, seatIds, version) {
+      seatViews.receive({ eventId, type, seatIds, version });
+      return busPublisher.seatsChanged(eventId, type, seatIds, version);
+    },
+  };
+  const catalogService = createCatalogService(db, {
+    onEventChanged: (eventId) => {
+      catalogReads.invalidate(eventId);
+      shared.publish(CATALOG_CHANNEL, eventId).catch((err: unknown) => app.log.error({ err }, 'catalog change publish failed'));
+    },
+  });
+
   const payments = createPaymentsModule({
     config,
     db,
@@ -189,8 +216,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(authRoutes, { service: authService });
-      await v1.register(catalogRoutes, { service: createCatalogService(db) });
-      await v1.register(inventoryRoutes, { service: inventoryService, config, queue: queue.service });
+      await v1.register(catalogRoutes, { service: catalogService, reads: catalogReads });
+      await v1.register(inventoryRoutes, { service: inventoryService, config, queue: queue.service, views: seatViews });
       await v1.register(realtimeTicketRoutes, {
         service: createRealtimeTicketService({
           shared,

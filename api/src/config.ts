@@ -117,6 +117,8 @@ export const ConfigSchema = Type.Object({
   IDEMPOTENCY_LOCAL_MAX: Type.Integer({ default: 10_000, minimum: 1 }),
   /** How often the sweeper releases expired holds and reservations, in milliseconds. */
   SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 100 }),
+  /** Memory for the in-memory seat maps of the events being read, in MiB (least-recently-read leave first). */
+  READ_CACHE_MB: Type.Integer({ default: 256, minimum: 1 }),
   /**
    * What this process does, comma separated, any mix of `http` (the REST API), `realtime` (the
    * WebSocket channel), `admitter` (lets people in from waiting rooms) and `sweeper` (expires holds

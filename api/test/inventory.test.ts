@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer, createAdmin, createTestApp, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture, createUsers, type EventFixture } from '../../test/harness/fixtures.js';
 
@@ -275,8 +275,9 @@ describe('reservations', () => {
     const h = (await hold(ev, u!, { seatIds: [ev.seats.A![5]] })).json();
     await t.db.query(`UPDATE ticket.holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [h.id]);
     await t.db.query(`UPDATE ticket.seats SET hold_expires_at = now() - interval '1 second' WHERE hold_id = $1`, [h.id]);
-    expect((await seatStatus(ev)).get(ev.seats.A![5]!)).toBe('available');
     expect((await inject('GET', `/v1/holds/${h.id}`, u)).json().status).toBe('expired');
+    // The seat map is versioned: the seat shows free once the sweeper has released it (a new version).
+    await vi.waitFor(async () => expect((await seatStatus(ev)).get(ev.seats.A![5]!)).toBe('available'), { timeout: 5000, interval: 50 });
     const res = await inject('POST', '/v1/reservations', u, { holdId: h.id });
     expect([res.statusCode, res.json().code]).toEqual([410, 'HOLD_EXPIRED']);
   });

@@ -58,6 +58,10 @@ export type CreateKeywordMappingBody = BodyOf<'createKeywordMapping'>;
 export type SeatMap = Schemas['SeatMap'];
 export type MapSeat = Schemas['MapSeat'];
 export type SeatStatus = MapSeat['status'];
+/** Where every seat is (GET .../seats/geometry), in the order of `SeatStatuses.statuses`. */
+export type SeatGeometry = Schemas['SeatGeometry'];
+/** Seat statuses by version (GET .../seats/status): full, or the changes since a version. */
+export type SeatStatuses = Schemas['SeatStatuses'];
 export type Hold = Schemas['Hold'];
 /** Exactly one of `seatIds` (seated) or `items` (general admission). */
 export type CreateHoldBody = BodyOf<'createHold'>;

@@ -1,7 +1,7 @@
 // Seats, holds and reservations through the SDK against a real server, with the realtime channel.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { createAdmin, createTestApp, type TestApp } from '../../test/harness/app.js';
 import {
   ApiError,
@@ -145,5 +145,52 @@ describe('seats, holds and reservations', () => {
     });
     expect(replayed).toEqual([null, 'true']);
     expect((await fan.holds.get(hold.id)).status).toBe('active');
+  });
+
+  it('watch draws from the geometry and compact statuses, and after a reconnect asks only for what changed', async () => {
+    // A realtime server we can drop connections on (the API's cannot be killed from outside); HTTP is the real API.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    wss.on('connection', (socket) =>
+      socket.on('message', (raw) => {
+        const msg = JSON.parse(raw.toString()) as { op: string; topic?: string };
+        if (msg.op === 'subscribe') socket.send(JSON.stringify({ type: 'subscribed', topic: msg.topic }));
+      }),
+    );
+    try {
+      const eventId = await seatedEventOnSale();
+      const urls: string[] = [];
+      const logging: FetchLike = (request) => (urls.push(new URL(request.url).pathname + new URL(request.url).search), fetch(request));
+      const client = new Tiketi({
+        baseUrl: t.baseUrl,
+        realtimeUrl: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`,
+        WebSocket,
+        fetch: logging,
+      });
+      const snapshots: SeatMap[] = [];
+      const changes: SeatChange[] = [];
+      const watch = client.seats.watch(eventId, { onSnapshot: (m) => snapshots.push(m), onChange: (c) => changes.push(c) });
+      await vi.waitFor(() => expect(snapshots).toHaveLength(1));
+      expect(snapshots[0]).toEqual(await anonymous.seats.map(eventId));
+      expect(urls.map((u) => u.replace(eventId, 'E').replace(/v=[\w-]+/, 'v=G'))).toEqual([
+        '/v1/events/E/seats/status',
+        '/v1/events/E/seats/geometry?v=G',
+      ]);
+
+      // A hold this client never hears of (this realtime server relays nothing), then the connection
+      // drops: the reconnect asks for the changes since the version it has, not for the whole map.
+      const seat = snapshots[0]!.seats[3]!.id;
+      await (await signUp()).holds.create(eventId, { seatIds: [seat] });
+      for (const socket of wss.clients) socket.terminate();
+      await vi.waitFor(() => expect(changes).toHaveLength(1), { timeout: 10_000 });
+      expect(changes[0]).toEqual({ eventId, type: 'seat.held', seatIds: [seat], version: snapshots[0]!.version + 1 });
+      expect(urls.at(-1)).toBe(`/v1/events/${eventId}/seats/status?since=${snapshots[0]!.version}`);
+      expect(snapshots).toHaveLength(1);
+      expect(urls.filter((u) => u.includes('/geometry'))).toHaveLength(1);
+      watch.unsubscribe();
+      client.realtime.close();
+    } finally {
+      await new Promise((r) => wss.close(r));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, onSendHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../infra/db.js';
@@ -10,6 +10,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Prometheus registry of this app; modules add their own metrics to it. */
     metrics: Registry;
+    /**
+     * For a route that writes its answers itself (`reply.hijack()`, which skips onSend): a function
+     * that records an answer of the route as the onSend hook does for every other route.
+     */
+    answerRecorder(route: string): (request: FastifyRequest, reply: FastifyReply) => void;
   }
 }
 
@@ -65,6 +70,10 @@ export const metricsPlugin = fp(
         done(null, payload);
       };
       route.onSend = withRouteHook(route.onSend, onSend);
+    });
+    app.decorate('answerRecorder', (route: string) => {
+      const series = new Map<string, Labels>();
+      return (request: FastifyRequest, reply: FastifyReply) => record(series, request.method, route, reply);
     });
     // Requests that match no route (answered by the not-found handler).
     const unmatched = new Map<string, Labels>();

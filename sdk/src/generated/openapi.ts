@@ -303,7 +303,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An event with its ticket types, availability and price range */
+        /**
+         * An event with its ticket types, availability and price range
+         * @description Served from memory: seated availability at `seatVersion`, kept current from the live channel; general-admission availability at most a second old. ETag/If-None-Match.
+         */
         get: operations["getEvent"];
         put?: never;
         post?: never;
@@ -482,8 +485,48 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The seat map with its version (one snapshot) */
+        /**
+         * The seat map with its version (one snapshot)
+         * @description Served from memory at a seat version and kept current from the live channel; ETag/If-None-Match, gzip and brotli. For drawing and for large venues, GET .../seats/geometry once and .../seats/status by version instead.
+         */
         get: operations["getSeatMap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{eventId}/seats/geometry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where every seat is and what it costs: ids, section, row, number, label, ticket type, price, x/y
+         * @description Changes only when the catalog does (a seated ticket type repriced). With ?v=<geometryVersion> the answer is immutable and cacheable for a year; without, it is revalidated (ETag).
+         */
+        get: operations["getSeatGeometry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{eventId}/seats/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Seat statuses by version: all of them (one character per seat), or only the changes since a version you have */
+        get: operations["getSeatStatuses"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1295,6 +1338,8 @@ export interface components {
                     label: string;
                     seats: number;
                 }[];
+                x?: number;
+                y?: number;
             }[];
             /** Format: date-time */
             createdAt: string;
@@ -1314,7 +1359,7 @@ export interface components {
             currency: string;
             /** @description seated: seats in the category; general: tickets for sale */
             totalQuantity: number;
-            /** @description Not held, reserved or sold right now (expired holds count as available) */
+            /** @description Not held, reserved or sold right now. Seats of an expired hold count again once it is swept (SWEEP_INTERVAL_MS); general-admission tickets of an expired hold count at once */
             availableQuantity: number;
             description: string | null;
             sortOrder: number;
@@ -1384,6 +1429,8 @@ export interface components {
             }[];
             /** @description Numbered seats generated for the event */
             totalSeats: number;
+            /** @description Seat version the seated availability is counted at (see GET /v1/events/{eventId}/seats) */
+            seatVersion?: number;
         };
         /** News */
         News: {
@@ -1422,6 +1469,10 @@ export interface components {
             /** @description Amount in the currency's minor unit */
             price: number;
             ticketTypeId: string | null;
+            /** @description Where to draw the seat, in seat widths from the left (from the layout, or generated) */
+            x?: number;
+            /** @description Where to draw the seat, in rows from the top */
+            y?: number;
             /** @description held covers seats in an unexpired hold and in a pending reservation */
             status: "available" | "held" | "sold";
         };
@@ -1432,6 +1483,49 @@ export interface components {
             /** @description Seat version of this snapshot; apply realtime messages with a later version only */
             version: number;
             seats: components["schemas"]["MapSeat"][];
+        };
+        /** SeatGeometry */
+        SeatGeometry: {
+            /** Format: uuid */
+            eventId: string;
+            /** @description Names this geometry; GET it with ?v= to have it cached for good */
+            geometryVersion: string;
+            /** @description In map order, the order of SeatStatuses.statuses */
+            seats: {
+                /** Format: uuid */
+                id: string;
+                section: string;
+                /** @description Row label as printed on the ticket */
+                row: string;
+                number: number;
+                label: string;
+                /** @description Amount in the currency's minor unit */
+                price: number;
+                ticketTypeId: string | null;
+                /** @description Where to draw the seat, in seat widths from the left (from the layout, or generated) */
+                x?: number;
+                /** @description Where to draw the seat, in rows from the top */
+                y?: number;
+            }[];
+        };
+        /** SeatStatuses */
+        SeatStatuses: {
+            /** Format: uuid */
+            eventId: string;
+            /** @description Seat version of this answer; apply realtime messages with a later version only */
+            version: number;
+            /** @description The geometry the statuses are in the order of */
+            geometryVersion: string;
+            /** @description true: statuses holds every seat; false: changes holds what changed after `since` */
+            full: boolean;
+            /** @description One character per seat in geometry order: a available, h held, s sold (when full) */
+            statuses?: string;
+            /** @description Changes after `since`, oldest first (empty when full) */
+            changes: {
+                version: number;
+                type: "seat.held" | "seat.released" | "seat.sold";
+                seatIds: string[];
+            }[];
         };
         /** HeldSeat */
         HeldSeat: {
@@ -3159,6 +3253,13 @@ export interface operations {
                     "application/json": components["schemas"]["EventDetail"];
                 };
             };
+            /** @description Not modified: the copy named in If-None-Match is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Problem with code VALIDATION_FAILED */
             400: {
                 headers: {
@@ -3860,6 +3961,10 @@ export interface operations {
                             /** @description Seats in this row, numbered from 1 */
                             seats: number;
                         }[];
+                        /** @description Where the section starts on the drawn map (its first seat of row 1), in seat widths; with y. Without them sections are placed side by side */
+                        x?: number;
+                        /** @description See x; rows go down by one unit each */
+                        y?: number;
                     }[];
                 };
             };
@@ -4121,6 +4226,10 @@ export interface operations {
                             /** @description Seats in this row, numbered from 1 */
                             seats: number;
                         }[];
+                        /** @description Where the section starts on the drawn map (its first seat of row 1), in seat widths; with y. Without them sections are placed side by side */
+                        x?: number;
+                        /** @description See x; rows go down by one unit each */
+                        y?: number;
                     }[];
                 };
             };
@@ -4871,6 +4980,149 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SeatMap"];
                 };
+            };
+            /** @description Not modified: the copy named in If-None-Match is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSeatGeometry: {
+        parameters: {
+            query?: {
+                /** @description geometryVersion: makes the answer immutable */
+                v?: string;
+            };
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatGeometry"];
+                };
+            };
+            /** @description Not modified: the copy named in If-None-Match is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem with code VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem with code INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSeatStatuses: {
+        parameters: {
+            query?: {
+                /** @description A version you have: answers only the changes after it when this server still has them all, the full statuses otherwise */
+                since?: number;
+            };
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatStatuses"];
+                };
+            };
+            /** @description Not modified: the copy named in If-None-Match is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem with code VALIDATION_FAILED */
             400: {

@@ -79,6 +79,8 @@ export interface SeatSpec {
   seatNumber: number;
   label: string;
   price: number;
+  x: number;
+  y: number;
 }
 
 /** Columns an event update may set (camelCase input → column). */
@@ -123,20 +125,22 @@ const EVENT_SELECT = `
 const EVENT_FILTER = `($1::text IS NULL OR e.status = $1) AND ($2::timestamptz IS NULL OR e.event_date >= $2)
   AND ($3::timestamptz IS NULL OR e.event_date < $3)`;
 
-// Seated types count their seats; a seat or general ticket whose hold has expired but is not yet swept
-// counts as available, so listings are right before the sweeper runs. `seatFilter` picks the seats
-// to count (one event, or one type) in a single pass over the seats (event_id, status) index.
-const ticketTypeSelect = (seatFilter: string) => `
+// Seated types read the counters the seat triggers keep (migration 20261129000800000_read_path.sql),
+// plus the deltas not folded yet:
+// no count over the event's seats per read. A seat stays counted as taken until its expired hold is
+// swept (SWEEP_INTERVAL_MS), as the versioned seat map shows it. General-admission tickets of an
+// expired, unswept hold count as available, so listings are right before the sweeper runs.
+const TICKET_TYPE_SELECT = `
   SELECT t.id, t.event_id, t.name, t.kind, t.price, t.description, t.sort_order, t.created_at, t.updated_at, e.currency,
-         CASE WHEN t.kind = 'seated' THEN coalesce(s.total, 0) ELSE t.total_quantity END::int AS total_quantity,
-         CASE WHEN t.kind = 'seated' THEN coalesce(s.available, 0)
+         (t.total_quantity + coalesce(c.total, 0))::int AS total_quantity,
+         CASE WHEN t.kind = 'seated' THEN t.available_quantity + coalesce(c.available, 0)
               ELSE least(t.total_quantity, t.available_quantity + coalesce(g.expired_held, 0)) END::int AS available_quantity
   FROM ticket.ticket_types t
   JOIN ticket.events e ON e.id = t.event_id
-  LEFT JOIN (
-    SELECT st.ticket_type_id, count(*) AS total,
-           count(*) FILTER (WHERE st.status = 'available' OR (st.status = 'held' AND st.hold_expires_at <= now())) AS available
-    FROM ticket.seats st WHERE ${seatFilter} GROUP BY st.ticket_type_id) s ON s.ticket_type_id = t.id
+  -- Seat count deltas not folded into the row yet (see the migration).
+  LEFT JOIN LATERAL (
+    SELECT sum(sc.total) AS total, sum(sc.available) AS available
+    FROM ticket.seat_counts sc WHERE sc.ticket_type_id = t.id) c ON t.kind = 'seated'
   LEFT JOIN LATERAL (
     SELECT sum(hi.quantity) AS expired_held
     FROM ticket.hold_items hi JOIN ticket.holds h ON h.id = hi.hold_id
@@ -145,6 +149,27 @@ const ticketTypeSelect = (seatFilter: string) => `
 const NEWS_COLUMNS_SQL = 'id, title, content, author, author_id, views, is_pinned, created_at, updated_at';
 const LAYOUT_COLUMNS = 'id, name, description, total_seats, layout_config, created_at, updated_at';
 const MAPPING_COLUMNS = 'id, korean, english, entity_type, created_at';
+
+async function insertSeatChunk(db: Queryable, eventId: string, seats: SeatSpec[]): Promise<number> {
+  if (seats.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `INSERT INTO ticket.seats (event_id, ticket_type_id, section, row_label, row_number, seat_number, label, price, x, y)
+     SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::int[], $9::real[], $10::real[])`,
+    [
+      eventId,
+      seats.map((s) => s.ticketTypeId),
+      seats.map((s) => s.section),
+      seats.map((s) => s.rowLabel),
+      seats.map((s) => s.rowNumber),
+      seats.map((s) => s.seatNumber),
+      seats.map((s) => s.label),
+      seats.map((s) => s.price),
+      seats.map((s) => s.x),
+      seats.map((s) => s.y),
+    ],
+  );
+  return rowCount ?? 0;
+}
 
 // Sort keys of the lists (pagination.ts).
 export const LAYOUT_PAGES = keyset('DESC', ['created_at', 'timestamptz'], ['id', 'uuid']);
@@ -353,24 +378,14 @@ export const catalogRepository = {
     return rows[0]!.n;
   },
 
-  /** Bulk insert of an event's seats in one statement, whatever their number. */
+  /**
+   * Bulk insert of an event's seats: one statement of unnest arrays per 25,000 seats (a 100,000-seat
+   * stadium is four round trips; each array is sent as one text value, not one parameter per seat).
+   */
   async insertSeats(db: Queryable, eventId: string, seats: SeatSpec[]): Promise<number> {
-    if (seats.length === 0) return 0;
-    const { rowCount } = await db.query(
-      `INSERT INTO ticket.seats (event_id, ticket_type_id, section, row_label, row_number, seat_number, label, price)
-       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::int[])`,
-      [
-        eventId,
-        seats.map((s) => s.ticketTypeId),
-        seats.map((s) => s.section),
-        seats.map((s) => s.rowLabel),
-        seats.map((s) => s.rowNumber),
-        seats.map((s) => s.seatNumber),
-        seats.map((s) => s.label),
-        seats.map((s) => s.price),
-      ],
-    );
-    return rowCount ?? 0;
+    let inserted = 0;
+    for (let i = 0; i < seats.length; i += 25_000) inserted += await insertSeatChunk(db, eventId, seats.slice(i, i + 25_000));
+    return inserted;
   },
 
   // ---- ticket types ----
@@ -400,10 +415,7 @@ export const catalogRepository = {
   },
 
   async findTicketType(db: Queryable, id: string): Promise<TicketTypeRow | undefined> {
-    const { rows } = await db.query<TicketTypeRow>(
-      `${ticketTypeSelect('st.event_id = (SELECT event_id FROM ticket.ticket_types WHERE id = $1) AND st.ticket_type_id = $1')} WHERE t.id = $1`,
-      [id],
-    );
+    const { rows } = await db.query<TicketTypeRow>(`${TICKET_TYPE_SELECT} WHERE t.id = $1`, [id]);
     return rows[0];
   },
 
@@ -414,7 +426,7 @@ export const catalogRepository = {
 
   async listTicketTypes(db: Queryable, eventId: string): Promise<TicketTypeRow[]> {
     const { rows } = await db.query<TicketTypeRow>(
-      `${ticketTypeSelect('st.event_id = $1')} WHERE t.event_id = $1 ORDER BY t.sort_order, t.price DESC, t.name`,
+      `${TICKET_TYPE_SELECT} WHERE t.event_id = $1 ORDER BY t.sort_order, t.price DESC, t.name`,
       [eventId],
     );
     return rows;

@@ -23,6 +23,9 @@ import {
   UpdateSeatLayoutBody,
   UpdateTicketTypeBody,
 } from './schemas.js';
+import { NOT_MODIFIED } from '../inventory/routes.js';
+import { sendCached } from '../inventory/cached-body.js';
+import type { CatalogReads } from './read-cache.js';
 import { LAYOUT_PAGES, MAPPING_PAGES, NEWS_PAGES } from './repository.js';
 import { toPublicKeywordMapping, toPublicNews, toPublicSeatLayout, type CatalogService } from './service.js';
 
@@ -35,9 +38,14 @@ const EVENT_BODY_LIMIT = 256 * 1024;
 const NEWS_BODY_LIMIT = 512 * 1024;
 const LAYOUT_BODY_LIMIT = 1024 * 1024;
 
-export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService }> = async (app, { service }) => {
+export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService; reads: CatalogReads }> = async (
+  app,
+  { service, reads },
+) => {
   for (const schema of [SeatLayout, TicketType, Event, EventDetail, News, KeywordMapping]) app.addSchema(schema);
   const EventDetailRef = Type.Ref('EventDetail');
+  // GET /events/{id} writes its cached answer itself (cached-body.ts); this records it in the metrics.
+  const detailRecord = app.answerRecorder(`${app.prefix}/events/:eventId`);
 
   // ---- events ----
 
@@ -56,7 +64,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
     },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
-      return service.listEvents(filter, limit, cursor);
+      // Cached briefly and dropped on any catalog change (read-cache.ts); the key is the validated query.
+      return reads.list(JSON.stringify(request.query), () => service.listEvents(filter, limit, cursor));
     },
   );
 
@@ -86,11 +95,13 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ service: CatalogService 
         operationId: 'getEvent',
         tags: ['events'],
         summary: 'An event with its ticket types, availability and price range',
+        description:
+          'Served from memory: seated availability at `seatVersion`, kept current from the live channel; general-admission availability at most a second old. ETag/If-None-Match.',
         params: EventParams,
-        response: { 200: EventDetailRef, ...problems('EVENT_NOT_FOUND') },
+        response: { 200: EventDetailRef, ...NOT_MODIFIED, ...problems('EVENT_NOT_FOUND') },
       },
     },
-    async (request) => service.getEvent(request.params.eventId),
+    async (request, reply) => sendCached(request, reply, await reads.detail(request.params.eventId), detailRecord),
   );
 
   app.patch(

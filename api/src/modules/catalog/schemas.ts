@@ -18,8 +18,8 @@ const ShortText = NonBlankText;
 
 // ---- seat layouts ---------------------------------------------------------------------------
 
-/** Most seats one layout may generate; keeps one event's seat insert and seat map bounded. */
-export const MAX_LAYOUT_SEATS = 20_000;
+/** Most seats one layout may generate: a stadium (Seoul's hold 45,000-70,000); keeps one event's seat insert and seat map bounded. */
+export const MAX_LAYOUT_SEATS = 100_000;
 
 export const LayoutRow = StrictObject(
   {
@@ -45,6 +45,15 @@ export const LayoutSection = StrictObject(
         description: 'Explicit rows with their own labels and seat counts; instead of rows + seatsPerRow',
       }),
     ),
+    x: Type.Optional(
+      Type.Number({
+        minimum: -100_000,
+        maximum: 100_000,
+        description:
+          'Where the section starts on the drawn map (its first seat of row 1), in seat widths; with y. Without them sections are placed side by side',
+      }),
+    ),
+    y: Type.Optional(Type.Number({ minimum: -100_000, maximum: 100_000, description: 'See x; rows go down by one unit each' })),
   },
   { title: 'LayoutSection' },
 );
@@ -83,6 +92,8 @@ export const SeatLayout = Type.Object(
         rows: Type.Optional(Type.Integer()),
         seatsPerRow: Type.Optional(Type.Integer()),
         rowList: Type.Optional(Type.Array(Type.Object({ label: Type.String(), seats: Type.Integer() }))),
+        x: Type.Optional(Type.Number()),
+        y: Type.Optional(Type.Number()),
       }),
     ),
     createdAt: Timestamp(),
@@ -106,7 +117,10 @@ export const TicketType = Type.Object(
     price: Type.Integer(),
     currency: Type.String(),
     totalQuantity: Type.Integer({ description: 'seated: seats in the category; general: tickets for sale' }),
-    availableQuantity: Type.Integer({ description: 'Not held, reserved or sold right now (expired holds count as available)' }),
+    availableQuantity: Type.Integer({
+      description:
+        'Not held, reserved or sold right now. Seats of an expired hold count again once it is swept (SWEEP_INTERVAL_MS); general-admission tickets of an expired hold count at once',
+    }),
     description: Nullable(Type.String()),
     sortOrder: Type.Integer(),
     createdAt: Timestamp(),
@@ -179,6 +193,9 @@ export const EventDetail = Type.Object(
       }),
     ),
     totalSeats: Type.Integer({ description: 'Numbered seats generated for the event' }),
+    seatVersion: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Seat version the seated availability is counted at (see GET /v1/events/{eventId}/seats)' }),
+    ),
   },
   { $id: 'EventDetail', title: 'EventDetail' },
 );

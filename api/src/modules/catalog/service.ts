@@ -112,11 +112,25 @@ export function validateLayout(input: Pick<CreateSeatLayoutInput, 'sections'>): 
 export const layoutSeatCount = (sections: LayoutSectionInput[]) =>
   sections.reduce((sum, s) => sum + sectionRows(s).reduce((n, r) => n + r.seats, 0), 0);
 
-/** Every seat of a layout, with its ticket type resolved by category name. */
+/** Gap between sections placed side by side when the layout gives no coordinates, in seat widths. */
+const SECTION_GAP = 2;
+
+/**
+ * Every seat of a layout, with its ticket type resolved by category name and its drawing position:
+ * the section's x/y when given, otherwise sections side by side from the left; one unit per seat
+ * and per row, each row centred on the section's widest.
+ */
 export function expandLayout(sections: LayoutSectionInput[], ticketTypeIds: Map<string, string>): SeatSpec[] {
   const seats: SeatSpec[] = [];
+  let nextX = 0;
   for (const section of sections) {
-    sectionRows(section).forEach((row, r) => {
+    const rows = sectionRows(section);
+    const width = Math.max(...rows.map((r) => r.seats));
+    const x0 = section.x ?? nextX;
+    const y0 = section.y ?? 0;
+    nextX = Math.max(nextX, x0 + width + SECTION_GAP);
+    rows.forEach((row, r) => {
+      const indent = (width - row.seats) / 2;
       for (let n = 1; n <= row.seats; n++) {
         seats.push({
           ticketTypeId: ticketTypeIds.get(section.ticketType)!,
@@ -126,6 +140,8 @@ export function expandLayout(sections: LayoutSectionInput[], ticketTypeIds: Map<
           seatNumber: n,
           label: `${section.name}-${row.label}-${n}`,
           price: section.price,
+          x: x0 + indent + n - 1,
+          y: y0 + r,
         });
       }
     });
@@ -243,8 +259,21 @@ const pgCode = (err: unknown) => (err as { code?: string }).code;
  * Catalog rules over the repository. Built on a pool for the API, or on a client inside a caller's
  * transaction (the seed), in which case multi-step writes join that transaction.
  */
-export function createCatalogService(db: Queryable) {
+export function createCatalogService(
+  db: Queryable,
+  hooks: {
+    /**
+     * After a committed change of an event, its ticket types or its seats' prices (read caches drop
+     * it); also after a new event (lists change); '*' after a keyword mapping change (searches change).
+     */
+    onEventChanged?: (eventId: string) => void;
+  } = {},
+) {
   const inTransaction = <T>(work: (client: Queryable) => Promise<T>): Promise<T> => (isPool(db) ? withTransaction(db, work) : work(db));
+  const changed = <T>(eventId: string, result: T): T => {
+    hooks.onEventChanged?.(eventId);
+    return result;
+  };
 
   async function getEventRow(client: Queryable, eventId: string, forUpdate = false): Promise<EventRow> {
     const event = await repo.findEvent(client, eventId, { forUpdate });
@@ -266,6 +295,7 @@ export function createCatalogService(db: Queryable) {
         availableQuantity: t.available_quantity,
       })),
       totalSeats: types.filter((t) => t.kind === 'seated').reduce((n, t) => n + t.total_quantity, 0),
+      seatVersion: event.seat_version,
     };
   }
 
@@ -306,7 +336,7 @@ export function createCatalogService(db: Queryable) {
     /** Creates the event; with a layout, its seated ticket types and every seat in the same transaction. */
     async createEvent(input: CreateEventInput, createdBy: string | null) {
       checkSaleWindow(input.saleStartDate, input.saleEndDate);
-      return inTransaction(async (client) => {
+      const detail = await inTransaction(async (client) => {
         const layout = input.seatLayoutId ? await repo.findSeatLayout(client, input.seatLayoutId) : undefined;
         if (input.seatLayoutId && !layout) throw new AppError('LAYOUT_NOT_FOUND', `No seat layout ${input.seatLayoutId}`);
         const eventId = await repo.insertEvent(client, {
@@ -326,13 +356,10 @@ export function createCatalogService(db: Queryable) {
         });
         if (layout) {
           const sections = layout.layout_config.sections as LayoutSectionInput[];
-          // One seated ticket type per price category, in layout order.
-          const categories = new Map<string, { price: number; total: number }>();
-          for (const s of sections) {
-            const c = categories.get(s.ticketType) ?? { price: s.price, total: 0 };
-            c.total += layoutSeatCount([s]);
-            categories.set(s.ticketType, c);
-          }
+          // One seated ticket type per price category, in layout order. Their counts start at 0:
+          // the seat insert below counts the seats in (the seats_count_insert trigger).
+          const categories = new Map<string, { price: number }>();
+          for (const s of sections) if (!categories.has(s.ticketType)) categories.set(s.ticketType, { price: s.price });
           const created = await repo.insertTicketTypes(
             client,
             eventId,
@@ -340,7 +367,7 @@ export function createCatalogService(db: Queryable) {
               name,
               kind: 'seated' as const,
               price: c.price,
-              total: c.total,
+              total: 0,
               description: null,
               sortOrder: i,
             })),
@@ -350,6 +377,7 @@ export function createCatalogService(db: Queryable) {
         }
         return eventDetail(client, eventId);
       });
+      return changed(detail.id, detail);
     },
 
     getEvent: (eventId: string) => eventDetail(db, eventId),
@@ -371,7 +399,7 @@ export function createCatalogService(db: Queryable) {
     },
 
     async updateEvent(eventId: string, input: UpdateEventInput) {
-      return inTransaction(async (client) => {
+      const detail = await inTransaction(async (client) => {
         const event = await getEventRow(client, eventId, true);
         if (input.status && input.status !== event.status && !STATUS_TRANSITIONS[event.status].includes(input.status)) {
           const allowed = STATUS_TRANSITIONS[event.status];
@@ -388,6 +416,7 @@ export function createCatalogService(db: Queryable) {
         await repo.updateEvent(client, eventId, input as Partial<Record<EventField, unknown>>);
         return eventDetail(client, eventId);
       });
+      return changed(eventId, detail);
     },
 
     /** Deletes an event without live sales, with its seats and ticket types. */
@@ -406,6 +435,7 @@ export function createCatalogService(db: Queryable) {
           throw err;
         }
       });
+      changed(eventId, undefined);
     },
 
     // ---- ticket types ----
@@ -438,11 +468,11 @@ export function createCatalogService(db: Queryable) {
         },
       ]);
       if (!created) throw new AppError('TICKET_TYPE_EXISTS', `The event already has a ticket type named ${input.name}`);
-      return toPublicTicketType((await repo.findTicketType(db, created.id))!);
+      return changed(eventId, toPublicTicketType((await repo.findTicketType(db, created.id))!));
     },
 
     async updateTicketType(ticketTypeId: string, input: UpdateTicketTypeInput) {
-      return inTransaction(async (client) => {
+      const updated = await inTransaction(async (client) => {
         const type = await repo.lockTicketType(client, ticketTypeId);
         if (!type) throw new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${ticketTypeId}`);
         if (input.totalQuantity !== undefined) {
@@ -468,6 +498,7 @@ export function createCatalogService(db: Queryable) {
         }
         return toPublicTicketType((await repo.findTicketType(client, ticketTypeId))!);
       });
+      return changed(updated.eventId, updated);
     },
 
     /** Deletes a ticket type (with its seats) that nothing ever held or sold; 409 otherwise. */
@@ -576,7 +607,8 @@ export function createCatalogService(db: Queryable) {
         entityType: input.entityType ?? 'artist',
       });
       if (!row) throw new AppError('KEYWORD_MAPPING_EXISTS', `${input.korean} ↔ ${input.english} is already mapped`);
-      return toPublicKeywordMapping(row);
+      // Mappings change what searches find: '*' drops cached lists and search results.
+      return changed('*', toPublicKeywordMapping(row));
     },
 
     listKeywordMappings: (limit: number, after: string[] | null) => repo.listKeywordMappings(db, limit, after),
@@ -584,6 +616,7 @@ export function createCatalogService(db: Queryable) {
     async deleteKeywordMapping(mappingId: string) {
       if (!(await repo.deleteKeywordMapping(db, mappingId)))
         throw new AppError('KEYWORD_MAPPING_NOT_FOUND', `No keyword mapping ${mappingId}`);
+      changed('*', undefined);
     },
   };
 }

@@ -17,19 +17,52 @@ import {
   Reservation,
   ReservationItem,
   ReservationsQuery,
+  SeatGeometry,
+  SeatGeometryQuery,
   SeatMap,
+  SeatStatusQuery,
+  SeatStatuses,
   createHoldBody,
 } from './schemas.js';
+import { AppError } from '../../errors.js';
+import { CachedBody, sendCached } from './cached-body.js';
+import type { SeatViews } from './seat-views.js';
 import type { InventoryService } from './service.js';
 import type { QueueService } from '../queue/service.js';
+
+/** The 304 of the cached reads (If-None-Match). */
+export const NOT_MODIFIED = { 304: Type.Null({ description: 'Not modified: the copy named in If-None-Match is current' }) };
 
 export const inventoryRoutes: FastifyPluginAsyncTypebox<{
   service: InventoryService;
   config: Config;
+  views: SeatViews;
   /** The waiting room: holds need its admission while an event's queue is on; a release ends it. */
   queue?: Pick<QueueService, 'requireAdmission' | 'endAdmission'>;
-}> = async (app, { service, config, queue }) => {
-  for (const schema of [MapSeat, SeatMap, HeldSeat, HoldItem, Hold, ReservationItem, Reservation, EventCancellation]) app.addSchema(schema);
+}> = async (app, { service, config, views, queue }) => {
+  for (const schema of [
+    MapSeat,
+    SeatMap,
+    SeatGeometry,
+    SeatStatuses,
+    HeldSeat,
+    HoldItem,
+    Hold,
+    ReservationItem,
+    Reservation,
+    EventCancellation,
+  ])
+    app.addSchema(schema);
+  // Metrics of the routes that write their cached answers themselves (cached-body.ts).
+  const recorded = (path: string) => app.answerRecorder(`${app.prefix}${path}`);
+  const seatsRecord = recorded('/events/:eventId/seats');
+  const geometryRecord = recorded('/events/:eventId/seats/geometry');
+  const statusRecord = recorded('/events/:eventId/seats/status');
+  const view = async (eventId: string) => {
+    const found = await views.get(eventId);
+    if (!found) throw new AppError('EVENT_NOT_FOUND', `No event ${eventId}`);
+    return found;
+  };
   const HoldRef = Type.Ref('Hold');
   const ReservationRef = Type.Ref('Reservation');
   const security = [{ bearer: [] }];
@@ -41,11 +74,76 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'getSeatMap',
         tags: ['seats'],
         summary: 'The seat map with its version (one snapshot)',
+        description:
+          'Served from memory at a seat version and kept current from the live channel; ETag/If-None-Match, gzip and brotli. For drawing and for large venues, GET .../seats/geometry once and .../seats/status by version instead.',
         params: StrictObject({ eventId: Uuid() }),
-        response: { 200: Type.Ref('SeatMap'), ...problems('EVENT_NOT_FOUND') },
+        response: { 200: Type.Ref('SeatMap'), ...NOT_MODIFIED, ...problems('EVENT_NOT_FOUND') },
       },
     },
-    async (request) => service.seatMap(request.params.eventId),
+    async (request, reply) => {
+      const v = await view(request.params.eventId);
+      await sendCached(request, reply, v.full(), seatsRecord);
+      views.touch(v);
+      return reply;
+    },
+  );
+
+  app.get(
+    '/events/:eventId/seats/geometry',
+    {
+      schema: {
+        operationId: 'getSeatGeometry',
+        tags: ['seats'],
+        summary: 'Where every seat is and what it costs: ids, section, row, number, label, ticket type, price, x/y',
+        description:
+          'Changes only when the catalog does (a seated ticket type repriced). With ?v=<geometryVersion> the answer is immutable and cacheable for a year; without, it is revalidated (ETag).',
+        params: StrictObject({ eventId: Uuid() }),
+        querystring: SeatGeometryQuery,
+        response: { 200: Type.Ref('SeatGeometry'), ...NOT_MODIFIED, ...problems('EVENT_NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      const v = await view(request.params.eventId);
+      const geometry = v.geometry();
+      await sendCached(request, reply, request.query.v === v.geometryVersion ? geometry.immutable : geometry.latest, geometryRecord);
+      views.touch(v);
+      return reply;
+    },
+  );
+
+  app.get(
+    '/events/:eventId/seats/status',
+    {
+      schema: {
+        operationId: 'getSeatStatuses',
+        tags: ['seats'],
+        summary: 'Seat statuses by version: all of them (one character per seat), or only the changes since a version you have',
+        params: StrictObject({ eventId: Uuid() }),
+        querystring: SeatStatusQuery,
+        response: { 200: Type.Ref('SeatStatuses'), ...NOT_MODIFIED, ...problems('EVENT_NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      const v = await view(request.params.eventId);
+      const since = request.query.since;
+      const changes = since === undefined ? undefined : v.changesSince(since);
+      if (!changes) {
+        await sendCached(request, reply, v.compact(), statusRecord);
+        views.touch(v);
+        return reply;
+      }
+      const body = CachedBody.json(
+        {
+          eventId: v.eventId,
+          version: v.version,
+          geometryVersion: v.geometryVersion,
+          full: false,
+          changes: changes.map((c) => ({ version: c.version, type: c.type, seatIds: c.seatIds })),
+        },
+        `c-${v.geometryVersion}-${since}-${v.version}`,
+      );
+      return sendCached(request, reply, body, statusRecord);
+    },
   );
 
   app.post(

@@ -18,8 +18,57 @@ const seatProps = {
   ticketTypeId: Nullable(Uuid()),
 };
 
+const place = {
+  x: Type.Optional(Type.Number({ description: 'Where to draw the seat, in seat widths from the left (from the layout, or generated)' })),
+  y: Type.Optional(Type.Number({ description: 'Where to draw the seat, in rows from the top' })),
+};
+
 /** A seat as the seat map shows it. */
-export const MapSeat = Type.Object({ ...seatProps, status: SeatStatus }, { $id: 'MapSeat', title: 'MapSeat' });
+export const MapSeat = Type.Object({ ...seatProps, ...place, status: SeatStatus }, { $id: 'MapSeat', title: 'MapSeat' });
+
+export const SeatGeometry = Type.Object(
+  {
+    eventId: Uuid(),
+    geometryVersion: Type.String({ description: 'Names this geometry; GET it with ?v= to have it cached for good' }),
+    seats: Type.Array(Type.Object({ ...seatProps, ...place }), { description: 'In map order, the order of SeatStatuses.statuses' }),
+  },
+  { $id: 'SeatGeometry', title: 'SeatGeometry' },
+);
+
+export const SeatStatusChange = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    type: Type.Union([Type.Literal('seat.held'), Type.Literal('seat.released'), Type.Literal('seat.sold')]),
+    seatIds: Type.Array(Uuid()),
+  },
+  { title: 'SeatStatusChange' },
+);
+
+export const SeatStatuses = Type.Object(
+  {
+    eventId: Uuid(),
+    version: Type.Integer({ minimum: 0, description: 'Seat version of this answer; apply realtime messages with a later version only' }),
+    geometryVersion: Type.String({ description: 'The geometry the statuses are in the order of' }),
+    full: Type.Boolean({ description: 'true: statuses holds every seat; false: changes holds what changed after `since`' }),
+    statuses: Type.Optional(
+      Type.String({ description: 'One character per seat in geometry order: a available, h held, s sold (when full)' }),
+    ),
+    changes: Type.Array(SeatStatusChange, { description: 'Changes after `since`, oldest first (empty when full)' }),
+  },
+  { $id: 'SeatStatuses', title: 'SeatStatuses' },
+);
+
+export const SeatStatusQuery = StrictObject({
+  since: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'A version you have: answers only the changes after it when this server still has them all, the full statuses otherwise',
+    }),
+  ),
+});
+export const SeatGeometryQuery = StrictObject({
+  v: Type.Optional(Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'geometryVersion: makes the answer immutable' })),
+});
 
 export const SeatMap = Type.Object(
   {

@@ -18,6 +18,11 @@ export interface VersionedSeatChange extends SeatChange {
  * it bumps the event's seat version once per change (so clients can spot gaps) and returns the
  * versions, which the caller publishes after COMMIT with `publishSeatChanges`.
  * Running last keeps the event-row lock (which serialises every change of the event) short.
+ *
+ * For a path that sells seats (payment confirmation): change the seats' status in the transaction,
+ * call this with `seat.sold`, and `publishSeatChanges` after COMMIT. Nothing else is needed: the
+ * seated availability counters follow the seats in the same statement (trigger seats_count_update),
+ * and the in-memory seat views and event details of every instance follow the published change.
  * (Hold batches run the same bump statement, `sql.bumpSeatVersion` in the repository, inside their
  * write round trip: see `writeHoldsAndCommit` and `versionSeatChanges`.)
  */

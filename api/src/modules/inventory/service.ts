@@ -273,16 +273,6 @@ export function createInventoryService(deps: {
   // ---------------------------------------------------------------- public operations
 
   return {
-    async seatMap(eventId: string) {
-      const rows = await repo.seatMap(db, eventId);
-      if (rows.length === 0) throw new AppError('EVENT_NOT_FOUND', `No event ${eventId}`);
-      return {
-        eventId,
-        version: rows[0]!.seat_version,
-        seats: rows.filter((r) => r.id !== null).map((r) => ({ ...toSeatView(r), status: r.map_status })),
-      };
-    },
-
     /** `clientIp` (the caller's address) feeds the anti-hoarding limits. */
     async createHold(req: HoldRequest, clientIp?: string): Promise<HoldView> {
       if (req.items) {
@@ -544,6 +534,8 @@ export function createInventoryService(deps: {
         if (locked < SWEEP_BATCH || !last) break;
         after = last;
       }
+      // Compaction of the seated availability counters (read-path migration); readers add what is left.
+      await repo.foldSeatCounts(db);
       return { holds, reservations };
     },
   };
