@@ -125,7 +125,7 @@ const EVENT_SELECT = `
 const EVENT_FILTER = `($1::text IS NULL OR e.status = $1) AND ($2::timestamptz IS NULL OR e.event_date >= $2)
   AND ($3::timestamptz IS NULL OR e.event_date < $3)`;
 
-// Seated types read the counters the seat triggers keep (migration 20261129000800000_read_path.sql),
+// Seated types read the counters the seat triggers keep (migration 20261129100600000_read_path.sql),
 // plus the deltas not folded yet:
 // no count over the event's seats per read. A seat stays counted as taken until its expired hold is
 // swept (SWEEP_INTERVAL_MS), as the versioned seat map shows it. General-admission tickets of an
