@@ -604,4 +604,28 @@ describe('the stats job and its caches', () => {
       await sweeper.close();
     }
   });
+
+  it('a purchase after the job ran shows in the all-time events view at once (that event live, the others cached)', async () => {
+    const ev = await createEventFixture(t.db, { title: 'Bought After The Cache' });
+    const service = createStatsService({ db: t.db, timeZone: 'Asia/Seoul', registry: t.app.metrics });
+    await service.refreshCaches({ dailyDays: 400, perRun: 400 });
+    const before = await ok('events');
+    expect(before.source).toBe('cache');
+    expect(before.events.find((e: { eventId: string }) => e.eventId === ev.eventId)).toMatchObject({ ticketsSold: 0, source: 'cache' });
+
+    const buyer = await registerUser(t.app);
+    const order = await reserveAndPrepare(call, buyer.token, ev.eventId, ev.seats.A!.slice(0, 1));
+    const paymentKey = await approve(call, SANDBOX, { orderId: order.orderId, amount: order.amount });
+    const confirmed = await call('POST', '/v1/payments/confirm', buyer.token, { paymentKey, orderId: order.orderId, amount: order.amount });
+    expect(confirmed.status).toBe(200);
+
+    const after = await ok('events');
+    expect(after.source).toBe('mixed');
+    expect(after.events.find((e: { eventId: string }) => e.eventId === ev.eventId)).toMatchObject({
+      ticketsSold: 1,
+      revenue: { gross: order.amount, refunded: 0, net: order.amount },
+      source: 'live',
+    });
+    expect(after.events.filter((e: { source: string }) => e.source === 'cache').length).toBe(after.events.length - 1);
+  });
 });

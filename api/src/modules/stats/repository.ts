@@ -648,22 +648,31 @@ export const statsCacheRepository = {
     );
   },
 
-  /** Cached all-time figures of the matching events, and the matching events without a cache row. */
+  /**
+   * Cached all-time figures of the matching events, and the matching events the cache cannot answer
+   * for: no cache row yet, or a sale, refund or reservation since the row was written (those are
+   * computed live, so a purchase shows at once; holds alone move only the conversion figures, which
+   * the next refresh catches up).
+   */
   async events(db: Queryable, filter: { currency: string; status?: string; limit: number }) {
-    const { rows } = await db.query<{ id: string; metrics: EventFigures | null; updated_at: Date | null }>(
-      `SELECT e.id, s.metrics, s.updated_at FROM ticket.events e LEFT JOIN stats.event_stats s ON s.event_id = e.id
+    const { rows } = await db.query<{ id: string; metrics: EventFigures | null; updated_at: Date | null; stale: boolean }>(
+      `SELECT e.id, s.metrics, s.updated_at,
+              s.metrics IS NULL
+              OR EXISTS (SELECT 1 FROM payment.payments p WHERE p.event_id = e.id AND p.updated_at > s.updated_at)
+              OR EXISTS (SELECT 1 FROM ticket.reservations r WHERE r.event_id = e.id AND r.updated_at > s.updated_at) AS stale
+       FROM ticket.events e LEFT JOIN stats.event_stats s ON s.event_id = e.id
        WHERE e.currency = $1 AND ($2::text IS NULL OR e.status = $2)
        ORDER BY coalesce(s.total_revenue, 0) DESC, coalesce((s.metrics->>'tickets_sold')::int, 0) DESC, e.event_date, e.id`,
       [filter.currency, filter.status ?? null],
     );
-    const cached = rows.filter((r) => r.metrics !== null).slice(0, filter.limit);
+    const cached = rows.filter((r) => !r.stale).slice(0, filter.limit);
     return {
       // The event's own row wins over the cached copy for what the catalog owns (title, status).
       rows: await withCurrentEvents(
         db,
         cached.map((r) => ({ figures: r.metrics!, updatedAt: r.updated_at! })),
       ),
-      missing: rows.filter((r) => r.metrics === null).map((r) => r.id),
+      missing: rows.filter((r) => r.stale).map((r) => r.id),
     };
   },
 };

@@ -213,7 +213,7 @@ export function createStatsService(deps: {
       };
     },
 
-    /** All time from the event cache (live for events it has not seen yet); a range is always live. */
+    /** All time from the event cache (live for events it has not seen yet or that sold since); a range is always live. */
     async events(q: RangeParams & { status?: string; limit?: number }) {
       const currency = q.currency ?? 'KRW';
       const limit = q.limit ?? 100;
