@@ -67,7 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     // Toss payment keys run to 200 characters; longer path segments answer 414 URI_TOO_LONG.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     bodyLimit: 1_048_576, // the most any route allows; DEFAULT_BODY_LIMIT applies unless a route says otherwise
     schemaController: validatorCompilers(),
     frameworkErrors: frameworkErrorHandler,

@@ -349,6 +349,9 @@ describe('framework errors', () => {
   it('answers an over-long path segment and an over-long request line with 414', async () => {
     const segment = await rawRequest(`GET /v1/events/${'a'.repeat(300)} HTTP/1.1`);
     expectProblem({ ...segment, statusCode: segment.status }, 414, 'URI_TOO_LONG');
+    // A Toss payment key runs to 200 characters: it reaches its route (401 without a sign-in), never 414.
+    const paymentKey = await t.app.inject({ method: 'POST', url: `/v1/payments/${'k'.repeat(200)}/cancel`, payload: { reason: 'x' } });
+    expect(paymentKey.statusCode).toBe(401);
     const line = await rawRequest(`GET /v1/events?q=${'a'.repeat(20_000)} HTTP/1.1`);
     expectProblem({ ...line, statusCode: line.status }, 414, 'URI_TOO_LONG');
   });
