@@ -16,6 +16,7 @@ import { createEventFixture, createUsers } from '../../test/harness/fixtures.js'
 import { freePort } from '../../test/harness/ports.js';
 import { seededRandom } from '../../test/harness/random.js';
 import { startServerProcess, type ServerProcess } from '../../test/harness/server-process.js';
+import { UpgradeRefused, wsConnect } from '../../test/harness/ws-client.js';
 
 const JWT_SECRET = 'outage-test-secret-outage-test-secret';
 let dataDir: string;
@@ -67,6 +68,8 @@ describe('PostgreSQL killed under a hold race', () => {
     const ev = await createEventFixture(db!, { sections: [{ name: 'A', rows: 8, seatsPerRow: 50, price: 50_000 }] });
     const seats = ev.seats.A!;
     const users = await createUsers({ db: db!, config }, 60);
+    // A user this instance has never seen: checking their token needs the database.
+    const [unseen] = await createUsers({ db: db!, config }, 1);
     const rnd = seededRandom();
 
     const answers: Array<{ status: number; code?: string; retryAfter: string | null; holdId?: string }> = [];
@@ -110,6 +113,10 @@ describe('PostgreSQL killed under a hold race', () => {
       phase = 'down';
       await until('a hold answered 503', () => answers.some((a) => a.status === 503));
       await until('/ready answering 503', async () => (await ready()) === 503);
+      // The live channel cannot check a token either: 503 (try again), not 401 (drop the token).
+      const upgrade = await wsConnect(`${base.replace('http', 'ws')}/v1/realtime?token=${unseen!.token}`).catch((e: unknown) => e);
+      expect(upgrade).toBeInstanceOf(UpgradeRefused);
+      expect((upgrade as UpgradeRefused).status).toBe(503);
       pg = await startEmbeddedPostgres({ dataDir, port, database: 'tiketi' });
       await until('/ready answering 200 again', async () => (await ready()) === 200);
       phase = 'after';

@@ -209,10 +209,14 @@ export function createChannel(opts: ChannelOptions) {
         } else if (token) {
           data.userId = (await opts.verifyToken(token)).sub;
         }
-      } catch {
+      } catch (err) {
         release(data, { user: false });
-        if (ticket) return refuse(503, 'SERVICE_UNAVAILABLE', 'Cannot check the ticket now; try again');
-        return refuse(401, 'INVALID_TOKEN', 'The token is invalid or expired');
+        // Only a token the check refused is a 401: a lookup that failed (the database down or its
+        // pool saturated) says nothing about the token, and a 401 would make clients drop it.
+        if (!ticket && (err as { code?: unknown }).code === 'INVALID_TOKEN') {
+          return refuse(401, 'INVALID_TOKEN', 'The token is invalid or expired');
+        }
+        return refuse(503, 'SERVICE_UNAVAILABLE', `Cannot check the ${ticket ? 'ticket' : 'token'} now; try again`);
       }
       if (data.userId && !perUser.take(data.userId)) {
         release(data, { user: false });
