@@ -503,7 +503,7 @@ export function createCatalogService(
 
     /** Deletes a ticket type (with its seats) that nothing ever held or sold; 409 otherwise. */
     async deleteTicketType(ticketTypeId: string) {
-      await inTransaction(async (client) => {
+      const eventId = await inTransaction(async (client) => {
         const type = await repo.lockTicketType(client, ticketTypeId);
         if (!type) throw new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${ticketTypeId}`);
         // Holds of the event wait until this commits, so none can take the type meanwhile.
@@ -521,7 +521,10 @@ export function createCatalogService(
           if (pgCode(err) === '23503') throw new AppError('TICKET_TYPE_IN_USE', 'The ticket type has sales history');
           throw err;
         }
+        return type.event_id;
       });
+      // Its seats left the event: cached seat maps and details of it are dropped on every instance.
+      changed(eventId, undefined);
     },
 
     /** Changes a layout no event uses; 409 LAYOUT_IN_USE once one does (its seats were made from it). */
