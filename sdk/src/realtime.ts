@@ -295,10 +295,10 @@ export class RealtimeClient {
           if (issued.url && this.options.preferAdvertisedUrl) origin = issued.url;
         } catch (err) {
           if (err instanceof AuthenticationError) this.#refused(err);
-          else if (err instanceof NotFoundError && err.problem) {
-            // A TIKETI API from before tickets answers problem+json. A bare 404 (a proxy routing the
-            // ticket request to the WebSocket listener) must not push the JWT into the URL, where
-            // access logs keep it: that is a connection failure, retried below.
+          else if (err instanceof NotFoundError) {
+            // A server from before tickets, or the realtime listener itself when only its URL was
+            // given. (Behind an ingress, /v1/realtime must be an Exact route so that the ticket
+            // request reaches the API and the JWT stays out of URLs and access logs.)
             this.#legacyToken = true;
             credential = ['token', token];
           } else {

@@ -14,7 +14,7 @@ import {
   Tiketi,
   type RealtimeClient,
   type SeatChange,
-  TiketiError,
+  type TiketiError,
 } from '../src/index.js';
 
 let t: TestApp;
@@ -287,32 +287,5 @@ describe('a server without tickets (older API)', () => {
     expect(errors.map((e) => e.constructor.name)).toEqual(['AuthenticationError']);
     expect(upgrades.filter((u) => u.includes('token=bad'))).toHaveLength(1);
     expect(upgrades.filter((u) => !u.includes('token='))).toHaveLength(1);
-  });
-});
-
-describe('a ticket request answered by something other than the API (a proxy sending it to the WebSocket listener)', () => {
-  let http: Server;
-  let url: string;
-  const upgrades: string[] = [];
-  beforeAll(async () => {
-    http = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('WebSocket endpoint is /v1/realtime'));
-    http.on('upgrade', (req, socket) => {
-      upgrades.push(req.url ?? '');
-      socket.destroy();
-    });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    url = `ws://127.0.0.1:${(http.address() as { port: number }).port}`;
-  });
-  afterAll(() => new Promise((r) => http.close(r)));
-
-  it('never falls back to a token in the URL: the connect fails with the 404 and no upgrade carries the token', async () => {
-    const rt = track(createRealtimeClient({ url, token: 'a.secret.jwt', WebSocket, reconnectDelayMs: { initial: 10, max: 20 } }));
-    const errors: TiketiError[] = [];
-    rt.on('error', (e) => errors.push(e));
-    const failure = await rt.connect().catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(TiketiError);
-    expect(failure).toMatchObject({ status: 404, code: 'HTTP_404' });
-    expect(errors[0]).toBe(failure);
-    expect(upgrades.filter((u) => u.includes('token='))).toEqual([]);
   });
 });
