@@ -50,7 +50,7 @@ describe('the old public secret and malformed tokens', () => {
     expect(() => createAuthService(config, t.db)).toThrow(/JWT_SECRET/);
   });
 
-  it('answers 401 (never 500) to a token without exp, issued in the future, with a non-UUID subject or without a version', async () => {
+  it('answers 401 (never 500) to a token without exp, issued in the future, with a non-UUID subject, without a version, issuer or audience', async () => {
     const u = await registerUser(t.app);
     const secret = t.config.JWT_SECRET!;
     const cases = {
@@ -66,6 +66,13 @@ describe('the old public secret and malformed tokens', () => {
         .setProtectedHeader({ alg: 'HS256' })
         .setIssuer('tiketi')
         .setAudience('tiketi-api')
+        .setSubject(u.userId)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode(secret)),
+      // Signed with the same secret by something else (another service sharing it): no issuer or audience.
+      'no iss or aud': await new SignJWT({ tv: 0 })
+        .setProtectedHeader({ alg: 'HS256' })
         .setSubject(u.userId)
         .setIssuedAt()
         .setExpirationTime('10m')

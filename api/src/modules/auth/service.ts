@@ -90,7 +90,8 @@ export function createAuthService(config: Config, db: Db) {
     algorithms: ['HS256'],
     allowedIss: ISSUER,
     allowedAud: AUDIENCE,
-    requiredClaims: ['exp', 'iat', 'sub'],
+    // fast-jwt checks allowedIss/allowedAud only when the claim is present: require them.
+    requiredClaims: ['exp', 'iat', 'sub', 'iss', 'aud'],
     cache: false, // `verified` below is the cache
   }) as (token: string) => JWTPayload;
   const googleJwks = createRemoteJWKSet(new URL(config.GOOGLE_JWKS_URL), { timeoutDuration: GOOGLE_JWKS_TIMEOUT_MS });
