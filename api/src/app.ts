@@ -144,12 +144,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return busPublisher.seatsChanged(eventId, type, seatIds, version);
     },
   };
-  const catalogService = createCatalogService(db, {
-    onEventChanged: (eventId) => {
-      catalogReads.invalidate(eventId);
-      shared.publish(CATALOG_CHANNEL, eventId).catch((err: unknown) => app.log.error({ err }, 'catalog change publish failed'));
-    },
-  });
+  // Drops cached reads of an event here and, over the bus, on every other instance.
+  const eventChanged = (eventId: string) => {
+    catalogReads.invalidate(eventId);
+    shared.publish(CATALOG_CHANNEL, eventId).catch((err: unknown) => app.log.error({ err }, 'catalog change publish failed'));
+  };
+  const catalogService = createCatalogService(db, { onEventChanged: eventChanged });
 
   const payments = createPaymentsModule({
     config,
@@ -173,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     counters,
     log: (err, msg) => app.log.error({ err }, msg),
     payments: payments.service,
+    onEventChanged: eventChanged,
   });
   const queue = await createQueue({
     config,

@@ -347,6 +347,23 @@ describe('event cancellation', () => {
     expect(await seatStatus(seats.slice(2, 3))).toEqual(['available']);
   });
 
+  it('a hold the cancellation has not reached yet cannot become a reservation, nor a pending one be paid', async () => {
+    const ev = await createEventFixture(t.db);
+    const [a, b] = await createUsers(t, 2);
+    const h = await hold(a!.token, ev.eventId, { seatIds: ev.seats.A!.slice(0, 1) });
+    expect(h.status).toBe(201);
+    const pending = await call('POST', '/v1/reservations', b!.token, {
+      holdId: (await hold(b!.token, ev.eventId, { seatIds: ev.seats.A!.slice(1, 2) })).body.id,
+    });
+    expect(pending.status).toBe(201);
+    // The cancellation committed; its pass has not come by yet (the window a racing buyer could hit).
+    await t.db.query(`UPDATE ticket.events SET status = 'cancelled' WHERE id = $1`, [ev.eventId]);
+    const reserved = await call('POST', '/v1/reservations', a!.token, { holdId: h.body.id });
+    expect([reserved.status, reserved.body.code]).toEqual([409, 'EVENT_NOT_ON_SALE']);
+    const prepared = await call('POST', '/v1/payments/prepare', b!.token, { reservationId: pending.body.id });
+    expect([prepared.status, prepared.body.code]).toEqual([409, 'RESERVATION_NOT_PAYABLE']);
+  });
+
   it('refuses an ended event and answers 404 for one that does not exist', async () => {
     const ended = await createEventFixture(t.db, { status: 'ended' });
     expect((await call('POST', `/v1/events/${ended.eventId}/cancel`, admin.token, {})).body.code).toBe('INVALID_STATUS_TRANSITION');

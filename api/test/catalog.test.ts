@@ -318,11 +318,17 @@ describe('event lifecycle', () => {
     expect(final.json()).toMatchObject({ code: 'INVALID_STATUS_TRANSITION', detail: expect.stringContaining('final') });
     expect((await call('GET', `/v1/events/${event.id}`, undefined, null)).json().status).toBe('ended');
 
+    // Cancelling goes through POST …/cancel (holds released, buyers refunded), never a bare status change.
     const other = await createEvent();
-    expect((await call('PATCH', `/v1/events/${other.id}`, { status: 'cancelled', title: 'Called off' })).json()).toMatchObject({
-      status: 'cancelled',
-      title: 'Called off',
+    const patched = await call('PATCH', `/v1/events/${other.id}`, { status: 'cancelled', title: 'Called off' });
+    expect(patched.statusCode).toBe(409);
+    expect(patched.json()).toMatchObject({
+      code: 'INVALID_STATUS_TRANSITION',
+      detail: expect.stringContaining(`/v1/events/${other.id}/cancel`),
     });
+    expect((await call('GET', `/v1/events/${other.id}`, undefined, null)).json()).toMatchObject({ status: 'upcoming', title: other.title });
+    expect((await call('POST', `/v1/events/${other.id}/cancel`, {})).statusCode).toBeLessThan(300);
+    expect((await call('GET', `/v1/events/${other.id}`, undefined, null)).json().status).toBe('cancelled');
     expect((await call('PATCH', `/v1/events/${other.id}`, { status: 'on_sale' })).statusCode).toBe(409);
   });
 

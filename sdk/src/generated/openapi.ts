@@ -5641,7 +5641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem with code HOLD_ALREADY_USED, IDEMPOTENCY_KEY_IN_USE */
+            /** @description Problem with code HOLD_ALREADY_USED, EVENT_NOT_ON_SALE, IDEMPOTENCY_KEY_IN_USE */
             409: {
                 headers: {
                     [name: string]: unknown;

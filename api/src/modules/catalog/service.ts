@@ -401,6 +401,13 @@ export function createCatalogService(
     async updateEvent(eventId: string, input: UpdateEventInput) {
       const detail = await inTransaction(async (client) => {
         const event = await getEventRow(client, eventId, true);
+        // Cancelling is more than a status: holds end, pending reservations end, paid ones are refunded.
+        if (input.status === 'cancelled' && event.status !== 'cancelled') {
+          throw new AppError(
+            'INVALID_STATUS_TRANSITION',
+            `Cancel the event with POST /v1/events/${eventId}/cancel: it also releases holds and refunds paid reservations`,
+          );
+        }
         if (input.status && input.status !== event.status && !STATUS_TRANSITIONS[event.status].includes(input.status)) {
           const allowed = STATUS_TRANSITIONS[event.status];
           throw new AppError(

@@ -767,6 +767,15 @@ export const inventoryRepository = {
   // ---------------------------------------------------------------- event cancellation
 
   /** Marks the event cancelled (locked row) and records or renews the cancellation request. */
+  /**
+   * The event's status, with a KEY SHARE lock: a cancellation (FOR UPDATE) waits for this
+   * transaction, and this one sees a committed cancellation. Holds' row locks do not conflict with it.
+   */
+  async eventStatusForSale(db: Queryable, eventId: string): Promise<string | undefined> {
+    const { rows } = await db.query<{ status: string }>(`SELECT status FROM ticket.events WHERE id = $1 FOR KEY SHARE`, [eventId]);
+    return rows[0]?.status;
+  },
+
   async lockEvent(db: Queryable, eventId: string): Promise<{ status: string } | undefined> {
     const { rows } = await db.query<{ status: string }>(`SELECT status FROM ticket.events WHERE id = $1 FOR UPDATE`, [eventId]);
     return rows[0];

@@ -274,6 +274,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
             'HOLD_NOT_FOUND',
             'HOLD_EXPIRED',
             'HOLD_ALREADY_USED',
+            'EVENT_NOT_ON_SALE',
             'IDEMPOTENCY_KEY_REUSED',
             'IDEMPOTENCY_KEY_IN_USE',
             'INVALID_IDEMPOTENCY_KEY',

@@ -105,6 +105,8 @@ export function createInventoryService(deps: {
   log?: (err: unknown, msg: string) => void;
   /** The payments module's side of cancel and expiry (refund a paid reservation; keep one being paid). */
   payments?: PaymentHooks;
+  /** An event's own row changed here (its status, by a cancellation): cached reads of it are dropped. */
+  onEventChanged?: (eventId: string) => void;
 }) {
   const { config, db, publisher } = deps;
   const log = deps.log ?? (() => {});
@@ -324,6 +326,10 @@ export function createInventoryService(deps: {
         if (!hold) throw new AppError('HOLD_NOT_FOUND', `No hold ${holdId} of yours`);
         if (hold.status === 'converted') throw new AppError('HOLD_ALREADY_USED', 'This hold already became a reservation');
         if (hold.status !== 'active' || hold.expired) throw new AppError('HOLD_EXPIRED', 'The hold ended; hold the seats again');
+        // A cancellation committed meanwhile (its pass may not have released this hold yet).
+        if ((await repo.eventStatusForSale(client, hold.event_id)) === 'cancelled') {
+          throw new AppError('EVENT_NOT_ON_SALE', 'The event was cancelled');
+        }
         let created: { id: string } | undefined;
         // Numbers are random; a collision (rare) just draws again.
         for (let i = 0; i < 8 && !created; i++) {
@@ -487,11 +493,15 @@ export function createInventoryService(deps: {
      */
     async cancelEvent(adminId: string, eventId: string, reason?: string) {
       await withTransaction(db, async (client) => {
+        // The hold lane first (the order hold batches take their locks in): batches in flight finish,
+        // later ones see the event cancelled.
+        await repo.lockEventForSale(client, eventId);
         const event = await repo.lockEvent(client, eventId);
         if (!event) throw new AppError('EVENT_NOT_FOUND', `No event ${eventId}`);
         if (event.status === 'ended') throw new AppError('INVALID_STATUS_TRANSITION', 'An ended event cannot be cancelled');
         await repo.markEventCancelled(client, eventId, reason ?? 'cancelled by the organiser', adminId);
       });
+      deps.onEventChanged?.(eventId);
       await cancellationPass(eventId, CANCEL_FIRST_PASS_MS);
       return cancellationView(eventId);
     },

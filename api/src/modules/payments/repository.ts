@@ -55,6 +55,7 @@ export interface ReservationForPayment {
   currency: string;
   expired: boolean;
   event_title: string;
+  event_status: string;
   tickets: number;
 }
 
@@ -73,7 +74,7 @@ export const paymentsRepository = {
   async findReservation(db: Queryable, reservationId: string, userId: string, lock = false): Promise<ReservationForPayment | undefined> {
     const { rows } = await db.query<ReservationForPayment>(
       `SELECT r.id, r.number, r.user_id, r.event_id, r.status, r.total_amount, r.currency, r.expires_at < now() AS expired,
-              e.title AS event_title,
+              e.title AS event_title, e.status AS event_status,
               (SELECT coalesce(sum(ri.quantity), 0)::int FROM ticket.reservation_items ri WHERE ri.reservation_id = r.id) AS tickets
          FROM ticket.reservations r JOIN ticket.events e ON e.id = r.event_id
         WHERE r.id = $1 AND r.user_id = $2 ${lock ? 'FOR UPDATE OF r' : ''}`,

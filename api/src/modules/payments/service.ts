@@ -392,6 +392,7 @@ export function createPaymentsService(deps: {
         if (reservation.status === 'expired' || (reservation.status === 'pending' && reservation.expired))
           throw new AppError('RESERVATION_EXPIRED', 'The reservation expired; hold the seats again');
         if (reservation.status !== 'pending') throw new AppError('RESERVATION_NOT_PAYABLE', `The reservation is ${reservation.status}`);
+        if (reservation.event_status === 'cancelled') throw new AppError('RESERVATION_NOT_PAYABLE', 'The event was cancelled');
         if (reservation.total_amount <= 0)
           throw new AppError('RESERVATION_NOT_PAYABLE', 'The reservation is free; there is nothing to pay');
         const open = await repo.findOpenPayment(client, reservationId);
