@@ -149,6 +149,15 @@ describe('ticket types and seat layouts, refused once used', () => {
 });
 
 describe('complimentary reservations', () => {
+  it('answers 405 with Allow: POST to other methods on its path (not a 400 for the id "complimentary")', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/v1/reservations/complimentary',
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect([res.statusCode, res.json().code, res.headers.allow]).toEqual([405, 'METHOD_NOT_ALLOWED', 'POST']);
+  });
+
   it('issues free seats and quantities as a confirmed reservation at price 0, and refuses what is taken', async () => {
     const ev = await createEventFixture(t.db, {
       sections: [{ name: 'A', rows: 1, seatsPerRow: 6, price: 10_000 }],

@@ -285,6 +285,18 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) => reply.status(201).send(await service.createReservation(request.principal!.userId, request.body.holdId)),
   );
 
+  // Any other method on this path would reach GET /reservations/:reservationId and answer 400 for
+  // the id "complimentary": answer 405 with Allow, as every other path does.
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+    url: '/reservations/complimentary',
+    schema: { hide: true },
+    handler: async (request, reply) => {
+      reply.header('allow', 'POST');
+      throw new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use POST`);
+    },
+  });
+
   app.post(
     '/reservations/complimentary',
     {
