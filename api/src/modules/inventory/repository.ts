@@ -240,6 +240,22 @@ const RESERVATION_COLUMNS = `r.id, r.number, r.user_id, r.event_id, r.hold_id, r
     FROM ticket.reservation_items ri LEFT JOIN ticket.seats st ON st.id = ri.seat_id
     WHERE ri.reservation_id = r.id), '[]') AS items`;
 
+/** Frees the seats of these reservations that are still in `status` (reserved or sold) for them. */
+async function releaseSeatsOf(db: Queryable, reservationIds: string[], status: 'reserved' | 'sold'): Promise<ReleasedSeat[]> {
+  const { rows } = await db.query<ReleasedSeat>(
+    `UPDATE ticket.seats s SET status = 'available', reservation_id = NULL, updated_at = now()
+       FROM (SELECT id, reservation_id FROM ticket.seats
+              WHERE id = ANY(ARRAY(SELECT ri.seat_id FROM ticket.reservation_items ri
+                                    WHERE ri.reservation_id = ANY($1::uuid[]) AND ri.seat_id IS NOT NULL))
+                AND reservation_id = ANY($1::uuid[]) AND status = $2
+              ORDER BY id FOR UPDATE) old
+      WHERE s.id = old.id
+     RETURNING s.id, s.event_id, old.reservation_id AS owner_id`,
+    [reservationIds, status],
+  );
+  return rows;
+}
+
 export const inventoryRepository = {
   /**
    * Opens a hold batch in ONE round trip: BEGIN, the event's hold lane lock,
@@ -588,20 +604,7 @@ export const inventoryRepository = {
     );
   },
 
-  async releaseReservedSeats(db: Queryable, reservationIds: string[]): Promise<ReleasedSeat[]> {
-    const { rows } = await db.query<ReleasedSeat>(
-      `UPDATE ticket.seats s SET status = 'available', reservation_id = NULL, updated_at = now()
-         FROM (SELECT id, reservation_id FROM ticket.seats
-                WHERE id = ANY(ARRAY(SELECT ri.seat_id FROM ticket.reservation_items ri
-                                      WHERE ri.reservation_id = ANY($1::uuid[]) AND ri.seat_id IS NOT NULL))
-                  AND reservation_id = ANY($1::uuid[]) AND status = 'reserved'
-                ORDER BY id FOR UPDATE) old
-        WHERE s.id = old.id
-       RETURNING s.id, s.event_id, old.reservation_id AS owner_id`,
-      [reservationIds],
-    );
-    return rows;
-  },
+  releaseReservedSeats: (db: Queryable, reservationIds: string[]) => releaseSeatsOf(db, reservationIds, 'reserved'),
 
   /** Gives the reservations' general-admission quantities back; returns the events whose quantities changed. */
   async restoreReservedQuantities(db: Queryable, reservationIds: string[]): Promise<string[]> {
@@ -749,20 +752,7 @@ export const inventoryRepository = {
   },
 
   /** Frees the sold seats of cancelled reservations. */
-  async releaseSoldSeats(db: Queryable, reservationIds: string[]): Promise<ReleasedSeat[]> {
-    const { rows } = await db.query<ReleasedSeat>(
-      `UPDATE ticket.seats s SET status = 'available', reservation_id = NULL, updated_at = now()
-         FROM (SELECT id, reservation_id FROM ticket.seats
-                WHERE id = ANY(ARRAY(SELECT ri.seat_id FROM ticket.reservation_items ri
-                                      WHERE ri.reservation_id = ANY($1::uuid[]) AND ri.seat_id IS NOT NULL))
-                  AND reservation_id = ANY($1::uuid[]) AND status = 'sold'
-                ORDER BY id FOR UPDATE) old
-        WHERE s.id = old.id
-       RETURNING s.id, s.event_id, old.reservation_id AS owner_id`,
-      [reservationIds],
-    );
-    return rows;
-  },
+  releaseSoldSeats: (db: Queryable, reservationIds: string[]) => releaseSeatsOf(db, reservationIds, 'sold'),
 
   // ---------------------------------------------------------------- event cancellation
 
