@@ -3,7 +3,7 @@ import type { HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from 'uW
 import type { Config } from '../config.js';
 import type { Queryable } from '../infra/db.js';
 import type { SharedState } from '../infra/shared-state.js';
-import { REALTIME_CHANNEL, type RealtimeEnvelope } from './bus.js';
+import { QUEUE_POSITIONS_CHANNEL, REALTIME_CHANNEL, queuePositionMessage, type QueuePositions, type RealtimeEnvelope } from './bus.js';
 import {
   FORWARDED_HEADER,
   createChannel,
@@ -75,6 +75,15 @@ export async function startRealtimeServer(opts: RealtimeServerOptions): Promise<
   await opts.shared.subscribe(REALTIME_CHANNEL, (raw) => {
     const envelope = JSON.parse(raw) as RealtimeEnvelope;
     server.publish(envelope.topic, JSON.stringify(envelope.message));
+  });
+  // A message only for the waiting users connected here (most are on other instances).
+  await opts.shared.subscribe(QUEUE_POSITIONS_CHANNEL, (raw) => {
+    const positions = JSON.parse(raw) as QueuePositions;
+    const prefix = `queue.${positions.eventId}.`;
+    positions.userIds.forEach((userId, index) => {
+      const topic = prefix + userId;
+      if (server.hasSubscribers(topic)) server.publish(topic, JSON.stringify(queuePositionMessage(positions, index)));
+    });
   });
 
   return {
@@ -161,6 +170,7 @@ async function startNative(uws: NonNullable<UwsChoice['uws']>, opts: RealtimeSer
   return {
     port: uws.us_socket_local_port(listenSocket),
     publish: (topic: string, text: string) => void app.publish(topic, text, false),
+    hasSubscribers: (topic: string) => app.numSubscribers(topic) > 0,
     /** Stops listening, ends every socket with 1001 (going away) and waits up to `graceMs` for them. */
     async close(graceMs = 2000) {
       uws.us_listen_socket_close(listenSocket);

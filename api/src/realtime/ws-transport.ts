@@ -126,6 +126,9 @@ export async function startWsTransport(opts: { host: string; port: number; chann
 
   return {
     port: typeof address === 'object' && address ? address.port : opts.port,
+    hasSubscribers(topic: string) {
+      return (topics.get(topic)?.size ?? 0) > 0;
+    },
     publish(topic: string, text: string) {
       const set = topics.get(topic);
       if (!set) return;

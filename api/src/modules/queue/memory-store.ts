@@ -88,7 +88,9 @@ interface EventLine {
   admitted: Map<string, number>;
   seq: number;
   moves: number;
-  announced: number;
+  /** Per announcement tier: moves and time at its last announcement. */
+  heard: number[];
+  heardAt: number[];
   announcedAt: number;
   admittedTotal: number;
   bucket: { tokens: number; at: number } | undefined;
@@ -105,7 +107,8 @@ export function createMemoryQueueStore(now: () => number = Date.now): QueueStore
         admitted: new Map(),
         seq: 0,
         moves: 0,
-        announced: 0,
+        heard: [],
+        heardAt: [],
         announcedAt: -Infinity,
         admittedTotal: 0,
         bucket: undefined,
@@ -198,14 +201,21 @@ export function createMemoryQueueStore(now: () => number = Date.now): QueueStore
       expire(line, at);
       return { waiting: line.wait.size, active: line.admitted.size, admittedTotal: line.admittedTotal, ratePerSecond: rateOf(line, at) };
     },
-    async claimAnnouncement(eventId, intervalMs, limit): Promise<Announcement | null> {
+    async claimAnnouncement(eventId, intervalMs, tiers): Promise<Announcement | null> {
       const line = lines.get(eventId);
-      if (!line || line.moves === line.announced) return null;
+      if (!line) return null;
       const at = now();
-      if (at < line.announcedAt + intervalMs) return null;
-      line.announced = line.moves;
+      let due = -1;
+      tiers.forEach((tier, i) => {
+        if ((line.heard[i] ?? 0) !== line.moves && at >= (line.heardAt[i] ?? -Infinity) + tier.everyMs) due = i;
+      });
+      if (due < 0 || at < line.announcedAt + intervalMs) return null;
       line.announcedAt = at;
-      return { userIds: line.wait.first(limit), ratePerSecond: rateOf(line, at) };
+      for (let i = 0; i <= due; i++) {
+        line.heard[i] = line.moves;
+        line.heardAt[i] = at;
+      }
+      return { userIds: line.wait.first(tiers[due]!.limit), ratePerSecond: rateOf(line, at) };
     },
     async clear(eventId) {
       lines.delete(eventId);

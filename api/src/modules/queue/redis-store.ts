@@ -15,8 +15,8 @@ import {
 // One event's line is four keys, all with the event id as hash tag (one Redis Cluster slot):
 //   wait  sorted set  user → place score (OPEN_BASE + join number; random below OPEN_BASE before the line opens)
 //   adm   sorted set  user → admission expiry (ms since epoch)
-//   meta  hash        seq (join counter), moves (line-move counter), announced (moves at the last
-//                     announcement), admitted (total), bt/bts (token bucket), rc/rt/first (rate)
+//   meta  hash        seq (join counter), moves (line-move counter), ann<i>/annAt<i> (moves and time
+//                     at the last announcement to tier i), admitted (total), bt/bts (token bucket), rc/rt/first (rate)
 //   ann   string      the announcement lock (PX interval)
 //
 // Every read-modify-write is one Lua script, and Redis runs a script alone: this is what makes
@@ -127,11 +127,19 @@ return {redis.call('ZCARD', wait), redis.call('ZCOUNT', adm, '(' .. fmt(now), '+
 const ANNOUNCE = `${NOW}${FMT}${RATE}
 local wait, meta, lock = KEYS[1], KEYS[3], KEYS[4]
 local moves = redis.call('HGET', meta, 'moves') or '0'
-if (redis.call('HGET', meta, 'announced') or '0') == moves then return false end
+-- ARGV: the interval, then limit and everyMs of each tier, by growing limit. The largest tier that
+-- has not heard of the last move and whose interval has passed is due.
+local limit, due = 0, 0
+for i = 2, #ARGV, 2 do
+  local heard = redis.call('HGET', meta, 'ann' .. i) or '0'
+  local at = tonumber(redis.call('HGET', meta, 'annAt' .. i) or '0')
+  if heard ~= moves and now >= at + tonumber(ARGV[i + 1]) then limit, due = tonumber(ARGV[i]), i end
+end
+if due == 0 then return false end
 if not redis.call('SET', lock, '1', 'PX', ARGV[1], 'NX') then return false end
-redis.call('HSET', meta, 'announced', moves)
+for i = 2, due, 2 do redis.call('HSET', meta, 'ann' .. i, moves, 'annAt' .. i, now) end
 local r = rate_fields(meta, now)
-return {r[1], r[2], r[3], redis.call('ZRANGE', wait, 0, tonumber(ARGV[2]) - 1)}
+return {r[1], r[2], r[3], redis.call('ZRANGE', wait, 0, limit - 1)}
 `;
 
 interface QueueCommands {
@@ -146,7 +154,7 @@ interface QueueCommands {
     meta: string,
     lock: string,
     intervalMs: string,
-    limit: string,
+    ...tiers: string[]
   ): Promise<[string, string, string, string[]] | null>;
 }
 
@@ -204,9 +212,10 @@ export function createRedisQueueStore(redis: Redis, prefix: string): QueueStore 
       const res = await r.queueStats(wait, adm, meta);
       return { waiting: Number(res[0]), active: Number(res[1]), admittedTotal: Number(res[2]), ratePerSecond: rateOf(res.slice(3)) };
     },
-    async claimAnnouncement(eventId, intervalMs, limit): Promise<Announcement | null> {
+    async claimAnnouncement(eventId, intervalMs, tiers): Promise<Announcement | null> {
       const [wait, adm, meta, lock] = keys(eventId);
-      const res = await r.queueAnnounce(wait, adm, meta, lock, String(intervalMs), String(limit));
+      const tierArgs = tiers.flatMap((t) => [String(t.limit), String(t.everyMs)]);
+      const res = await r.queueAnnounce(wait, adm, meta, lock, String(intervalMs), ...tierArgs);
       if (!res) return null;
       return { ratePerSecond: rateOf([res[0], res[1], res[2]]), userIds: res[3] };
     },

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 import type { Db } from '../../infra/db.js';
 import type { SharedState } from '../../infra/shared-state.js';
-import type { RealtimePublisher } from '../../realtime/bus.js';
+import { queueEtaSeconds, type RealtimePublisher } from '../../realtime/bus.js';
 import type { AdmissionTokens } from './admission.js';
 import { queueRepository as repo, type QueueSettingsPatch, type QueueSettingsRow } from './repository.js';
 import type { QueuePlaceView, QueueSettingsView } from './schemas.js';
@@ -18,8 +18,17 @@ const SETTINGS_CHANNEL = 'queue-settings';
 const SETTINGS_TTL_MS = 2000;
 /** Queue positions are pushed at most once per user per this interval. */
 export const ANNOUNCE_INTERVAL_MS = 1000;
-/** The first this many waiting users get position pushes; further back the line moves too slowly to matter. */
-const ANNOUNCE_LIMIT = 100_000;
+/**
+ * Who hears of a move how often: the first 1,000 waiting users every second, the first 10,000 every
+ * 5 s, the first 100,000 every 15 s; further back the line moves too slowly to matter. Everyone
+ * every second was 50,000 messages a second at 50,000 waiting, the on-sale's largest cost; tiered,
+ * it is about 5,500, and nobody's place is more than 15 s old.
+ */
+export const ANNOUNCE_TIERS = [
+  { limit: 1_000, everyMs: ANNOUNCE_INTERVAL_MS },
+  { limit: 10_000, everyMs: 5_000 },
+  { limit: 100_000, everyMs: 15_000 },
+] as const;
 
 export interface QueueServiceDeps {
   db: Db;
@@ -64,12 +73,12 @@ export async function createQueueService(deps: QueueServiceDeps) {
     return s;
   }
 
-  /** Seconds until `position` is let in, at the measured pace (the configured one before any admission). */
-  function etaSeconds(s: QueueSettingsRow, position: number, measured: number, now = Date.now()): number | null {
-    const rate = measured > 0.01 ? measured : s.paused ? 0 : s.admit_per_second;
-    if (rate <= 0) return null;
-    const untilOpen = opened(s, now) ? 0 : (s.opens_at!.getTime() - now) / 1000;
-    return Math.ceil(untilOpen + position / rate);
+  /** What ETAs are computed from: the measured pace (the configured one before any admission) and the wait for the opening. */
+  function etaBasis(s: QueueSettingsRow, measured: number, now = Date.now()) {
+    return {
+      rate: measured > 0.01 ? measured : s.paused ? 0 : s.admit_per_second,
+      untilOpenSeconds: opened(s, now) ? 0 : (s.opens_at!.getTime() - now) / 1000,
+    };
   }
 
   async function admissionOf(eventId: string, userId: string, expiresAtMs: number) {
@@ -93,7 +102,7 @@ export async function createQueueService(deps: QueueServiceDeps) {
       status: 'waiting',
       position,
       ahead: place.ahead,
-      etaSeconds: etaSeconds(s, position, place.ratePerSecond),
+      etaSeconds: queueEtaSeconds(etaBasis(s, place.ratePerSecond), position),
     };
   }
 
@@ -250,16 +259,11 @@ export async function createQueueService(deps: QueueServiceDeps) {
           });
           await announceAdmitted(s.event_id, admitted);
         }
-        const announcement = await store.claimAnnouncement(s.event_id, ANNOUNCE_INTERVAL_MS, ANNOUNCE_LIMIT);
+        const announcement = await store.claimAnnouncement(s.event_id, ANNOUNCE_INTERVAL_MS, ANNOUNCE_TIERS);
         if (announcement) {
-          const sends = announcement.userIds.map((userId, i) =>
-            publisher.toQueueMember(s.event_id, userId, {
-              type: 'queue.position',
-              position: i + 1,
-              etaSeconds: etaSeconds(s, i + 1, announcement.ratePerSecond, now),
-            }),
-          );
-          await Promise.all(sends).catch((err: unknown) => log(err, 'queue position publish failed'));
+          await publisher
+            .queuePositions({ eventId: s.event_id, userIds: announcement.userIds, ...etaBasis(s, announcement.ratePerSecond, now) })
+            .catch((err: unknown) => log(err, 'queue position publish failed'));
         }
       }
     },

@@ -42,8 +42,17 @@ export interface LineStats {
   ratePerSecond: number;
 }
 
+/**
+ * How often the first `limit` waiting users hear that the line moved: at most every `everyMs`.
+ * Tiers go by growing limit; an announcement reaches the largest tier that is due.
+ */
+export interface AnnouncementTier {
+  limit: number;
+  everyMs: number;
+}
+
 export interface Announcement {
-  /** Waiting users in line order (position = index + 1), the first `limit`. */
+  /** Waiting users in line order (position = index + 1), the first `limit` of the largest tier due. */
   userIds: string[];
   ratePerSecond: number;
 }
@@ -65,7 +74,7 @@ export interface QueueStore {
    * When the line moved since the last announcement and no announcement was made in the last
    * `intervalMs` (by any instance), claims this one and returns the first `limit` waiting users.
    */
-  claimAnnouncement(eventId: string, intervalMs: number, limit: number): Promise<Announcement | null>;
+  claimAnnouncement(eventId: string, intervalMs: number, tiers: readonly AnnouncementTier[]): Promise<Announcement | null>;
   /** Forgets an event's line (the queue was switched off). */
   clear(eventId: string): Promise<void>;
 }
