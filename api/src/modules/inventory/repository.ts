@@ -359,12 +359,12 @@ export const inventoryRepository = {
   },
 
   /**
-   * The one statement that moves the event's seat version: +count, returning the new version.
-   * Callers run it last before COMMIT, because it locks the event row until then.
+   * The one statement that moves the event's seat version: +count, returning the new version
+   * (`seat_version`). Complete SQL, to be sent with the COMMIT (deferToCommit): it locks the event row
+   * until then.
    */
-  async bumpSeatVersion(db: Queryable, eventId: string, count: number): Promise<number> {
-    const { rows } = await db.query<{ seat_version: number }>(sql.bumpSeatVersion('$1', '$2'), [eventId, count]);
-    return rows[0]!.seat_version;
+  bumpSeatVersionStatement(eventId: string, count: number): string {
+    return sql.bumpSeatVersion(literal.uuid(eventId), literal.int(count));
   },
 
   /**

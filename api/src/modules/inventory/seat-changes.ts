@@ -1,4 +1,5 @@
-import type { Queryable } from '../../infra/db.js';
+import type pg from 'pg';
+import { deferToCommit } from '../../infra/db.js';
 import type { RealtimePublisher, SeatChangeType } from '../../realtime/bus.js';
 import { inventoryRepository as repo } from './repository.js';
 
@@ -14,10 +15,11 @@ export interface VersionedSeatChange extends SeatChange {
 
 /**
  * THE place where seat state changes are recorded. Every path that changes seats (hold, release,
- * reserve, cancel, expiry) calls this inside its transaction, as the last statement before COMMIT:
- * it bumps the event's seat version once per change (so clients can spot gaps) and returns the
- * versions, which the caller publishes after COMMIT with `publishSeatChanges`.
- * Running last keeps the event-row lock (which serialises every change of the event) short.
+ * reserve, cancel, expiry) calls this inside its transaction (withTransaction): it bumps the event's
+ * seat version once per change (so clients can spot gaps) and returns the changes, whose versions
+ * are filled in when the transaction commits; the caller publishes them after COMMIT with
+ * `publishSeatChanges`. The bump is sent with the COMMIT itself, so the event-row lock (which
+ * serialises every change of the event) is held for the commit alone.
  *
  * For a path that sells seats (payment confirmation): change the seats' status in the transaction,
  * call this with `seat.sold`, and `publishSeatChanges` after COMMIT. Nothing else is needed: the
@@ -26,10 +28,15 @@ export interface VersionedSeatChange extends SeatChange {
  * (Hold batches run the same bump statement, `sql.bumpSeatVersion` in the repository, inside their
  * write round trip: see `writeHoldsAndCommit` and `versionSeatChanges`.)
  */
-export async function recordSeatChanges(client: Queryable, eventId: string, changes: SeatChange[]): Promise<VersionedSeatChange[]> {
+export async function recordSeatChanges(client: pg.PoolClient, eventId: string, changes: SeatChange[]): Promise<VersionedSeatChange[]> {
   const real = changes.filter((c) => c.seatIds.length > 0);
-  const last = real.length > 0 ? await repo.bumpSeatVersion(client, eventId, real.length) : undefined;
-  return versionSeatChanges(eventId, real, last);
+  if (real.length === 0) return [];
+  const versioned = real.map((c) => ({ eventId, type: c.type, seatIds: c.seatIds, version: Number.NaN }));
+  deferToCommit(client, repo.bumpSeatVersionStatement(eventId, real.length), (rows) => {
+    const first = Number(rows[0]!.seat_version) - real.length + 1;
+    versioned.forEach((c, i) => (c.version = first + i));
+  });
+  return versioned;
 }
 
 /**
