@@ -15,6 +15,9 @@ export interface DomainFindings {
   paymentsLost: number;
   /** What was looked at. */
   seen: { seatsSold: number; confirmedReservations: number; charges: number; admissions: number };
+  /** Seats of the events not sold (any status but `sold`), and when the last reservation was confirmed (ms since epoch). */
+  seatsUnsold: number;
+  lastConfirmedAtMs: number | null;
   details: string[];
 }
 
@@ -133,10 +136,13 @@ export async function checkDomain(opts: {
     paymentsLost += unpaid.rows.length;
     if (unpaid.rows.length) details.push(`${unpaid.rows.length} confirmed reservations without exactly one paid payment`);
 
-    const confirmed = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ticket.reservations WHERE event_id = ANY($1) AND status = 'confirmed'`,
+    const confirmed = await db.query<{ n: number; last: Date | null }>(
+      `SELECT count(*)::int AS n, max(confirmed_at) AS last FROM ticket.reservations WHERE event_id = ANY($1) AND status = 'confirmed'`,
       [ids],
     );
+    const unsold = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ticket.seats WHERE event_id = ANY($1) AND status <> 'sold'`, [
+      ids,
+    ]);
     return {
       seatsSoldTwice,
       gaBelowZero,
@@ -148,6 +154,8 @@ export async function checkDomain(opts: {
         charges: chargeCount,
         admissions: opts.admissions.length,
       },
+      seatsUnsold: unsold.rows[0]!.n,
+      lastConfirmedAtMs: confirmed.rows[0]!.last?.getTime() ?? null,
       details: details.slice(0, 20),
     };
   } finally {

@@ -116,7 +116,7 @@ export async function runScenario(
       thresholds[name] = ['count==0'];
   }
   const results = evaluateThresholds(metrics, thresholds);
-  const extra = scenario.name === 'onsale' ? onsaleFigures(metrics, data, runSeconds) : {};
+  const extra = scenario.name === 'onsale' ? onsaleFigures(metrics, data, runSeconds, 'seatsUnsold' in domain ? domain : undefined) : {};
   const summary = buildSummary(
     {
       scenario: scenario.name,
@@ -139,19 +139,28 @@ export async function runScenario(
   return { summary, files };
 }
 
-/** The on-sale's headline: sell-out time against the ideal at the configured admission rate. */
-function onsaleFigures(m: Metrics, data: unknown, runSeconds: number) {
-  const d = data as { event: { seatIds: string[] }; admitRate: number; users: unknown[] };
+/**
+ * The on-sale's headline: sell-out time against the ideal at the configured admission rate. With
+ * the database at hand, the sell-out is when it confirmed the last seat (a buyer whose confirm
+ * answer came too late still bought); otherwise the last confirm a buyer heard of.
+ */
+function onsaleFigures(m: Metrics, data: unknown, runSeconds: number, domain: DomainFindings | undefined) {
+  const d = data as { event: { seatIds: string[] }; admitRate: number; users: unknown[]; opensAt: number };
   const sold = m.counters.get('seats_bought') ?? 0;
   const soldAt = (m.trends.get('sold_at_ms') ?? []).map((s) => s.v);
-  const selloutSeconds = sold >= d.event.seatIds.length && soldAt.length ? Math.max(...soldAt) / 1000 : null;
+  const heardSellout = sold >= d.event.seatIds.length && soldAt.length ? Math.max(...soldAt) / 1000 : null;
+  const dbSellout =
+    domain && domain.seatsUnsold === 0 && domain.lastConfirmedAtMs !== null ? (domain.lastConfirmedAtMs - d.opensAt) / 1000 : null;
+  const selloutSeconds = domain ? dbSellout : heardSellout;
   const idealSeconds = d.event.seatIds.length / d.admitRate;
   return {
     users: d.users.length,
     seats: d.event.seatIds.length,
     admitPerSecond: d.admitRate,
-    seatsSold: sold,
+    seatsBoughtHeard: sold,
+    seatsSoldInDatabase: domain?.seen.seatsSold,
     selloutSeconds,
+    selloutHeardByBuyersSeconds: heardSellout,
     idealSeconds,
     idealOverActual: selloutSeconds ? idealSeconds / selloutSeconds : null,
     runSeconds,
