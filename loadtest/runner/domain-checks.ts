@@ -140,9 +140,10 @@ export async function checkDomain(opts: {
       `SELECT count(*)::int AS n, max(confirmed_at) AS last FROM ticket.reservations WHERE event_id = ANY($1) AND status = 'confirmed'`,
       [ids],
     );
-    const unsold = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ticket.seats WHERE event_id = ANY($1) AND status <> 'sold'`, [
-      ids,
-    ]);
+    const unsold = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ticket.seats WHERE event_id = ANY($1) AND status <> 'sold'`,
+      [ids],
+    );
     return {
       seatsSoldTwice,
       gaBelowZero,
