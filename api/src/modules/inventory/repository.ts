@@ -756,7 +756,6 @@ export const inventoryRepository = {
 
   // ---------------------------------------------------------------- event cancellation
 
-  /** Marks the event cancelled (locked row) and records or renews the cancellation request. */
   /**
    * The event's status, with a KEY SHARE lock: a cancellation (FOR UPDATE) waits for this
    * transaction, and this one sees a committed cancellation. Holds' row locks do not conflict with it.
@@ -766,11 +765,13 @@ export const inventoryRepository = {
     return rows[0]?.status;
   },
 
+  /** The event's status, its row locked FOR UPDATE (a cancellation). */
   async lockEvent(db: Queryable, eventId: string): Promise<{ status: string } | undefined> {
     const { rows } = await db.query<{ status: string }>(`SELECT status FROM ticket.events WHERE id = $1 FOR UPDATE`, [eventId]);
     return rows[0];
   },
 
+  /** Marks the event cancelled (locked row) and records or renews the cancellation request. */
   async markEventCancelled(db: Queryable, eventId: string, reason: string, requestedBy: string): Promise<void> {
     await db.query(`UPDATE ticket.events SET status = 'cancelled' WHERE id = $1 AND status <> 'cancelled'`, [eventId]);
     await db.query(

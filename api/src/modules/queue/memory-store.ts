@@ -88,10 +88,9 @@ interface EventLine {
   admitted: Map<string, number>;
   seq: number;
   moves: number;
-  /** Per announcement tier: moves and time at its last announcement. */
+  /** Per announcement tier: moves and time at its last announcement (every one reaches tier 0, so heardAt[0] is the last of all). */
   heard: number[];
   heardAt: number[];
-  announcedAt: number;
   admittedTotal: number;
   bucket: { tokens: number; at: number } | undefined;
   rate: { count: number; at: number; first: number } | undefined;
@@ -109,7 +108,6 @@ export function createMemoryQueueStore(now: () => number = Date.now): QueueStore
         moves: 0,
         heard: [],
         heardAt: [],
-        announcedAt: -Infinity,
         admittedTotal: 0,
         bucket: undefined,
         rate: undefined,
@@ -209,8 +207,7 @@ export function createMemoryQueueStore(now: () => number = Date.now): QueueStore
       tiers.forEach((tier, i) => {
         if ((line.heard[i] ?? 0) !== line.moves && at >= (line.heardAt[i] ?? -Infinity) + tier.everyMs) due = i;
       });
-      if (due < 0 || at < line.announcedAt + intervalMs) return null;
-      line.announcedAt = at;
+      if (due < 0 || at < (line.heardAt[0] ?? -Infinity) + intervalMs) return null;
       for (let i = 0; i <= due; i++) {
         line.heard[i] = line.moves;
         line.heardAt[i] = at;
