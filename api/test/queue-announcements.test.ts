@@ -13,18 +13,40 @@ const TIERS = [
   { limit: 2, everyMs: 0 },
   { limit: 4, everyMs: 60_000 },
 ];
-const LOCK_MS = 20;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Long enough never to lapse by itself during the test: each case lets it pass explicitly.
+const LOCK_MS = 10_000;
 
 const redis = new Redis(inject('redisUrl'));
 afterAll(() => redis.quit());
 
+/** A store, and how to let its announcement lock pass without waiting for it. */
+interface Subject {
+  store: QueueStore;
+  passLock(eventId: string): Promise<void>;
+}
+
 describe.each([
-  ['redis', () => createRedisQueueStore(redis, `test:${randomUUID()}:`)],
-  ['memory', () => createMemoryQueueStore()],
-] as const)('queue position announcements (%s store)', (_name, makeStore: () => QueueStore) => {
+  [
+    'redis',
+    (): Subject => {
+      const prefix = `test:${randomUUID()}:`;
+      // The lock is the line's `ann` key (see the key layout in redis-store.ts).
+      return {
+        store: createRedisQueueStore(redis, prefix),
+        passLock: async (eventId) => void (await redis.del(`${prefix}q:{${eventId}}:ann`)),
+      };
+    },
+  ],
+  [
+    'memory',
+    (): Subject => {
+      let now = 1_000_000;
+      return { store: createMemoryQueueStore(() => now), passLock: async () => void (now += LOCK_MS) };
+    },
+  ],
+] as const)('queue position announcements (%s store)', (_name, makeSubject: () => Subject) => {
   it('reaches the largest tier that is due: every tier at the first move, then the front on each move, nobody without a move', async () => {
-    const store = makeStore();
+    const { store, passLock } = makeSubject();
     const eventId = randomUUID();
     const users = Array.from({ length: 7 }, () => randomUUID());
     for (const u of users) await store.join(eventId, u, { opensAtMs: null, randomScore: 0 });
@@ -38,34 +60,35 @@ describe.each([
     await store.leave(eventId, users[1]!);
     expect(await store.claimAnnouncement(eventId, LOCK_MS, TIERS)).toBeNull();
 
-    await sleep(LOCK_MS * 3);
+    await passLock(eventId);
     const second = await store.claimAnnouncement(eventId, LOCK_MS, TIERS);
     // Only the front tier is due again: the second tier heard less than a minute ago.
     expect(second?.userIds).toEqual(users.slice(2, 4));
 
-    await sleep(LOCK_MS * 3);
+    await passLock(eventId);
     expect(await store.claimAnnouncement(eventId, LOCK_MS, TIERS)).toBeNull(); // the line has not moved since
   });
 });
 
 describe('queue position announcements over time (in-process store, its clock in hand)', () => {
   it('tells the back tier once its interval has passed since it last heard', async () => {
+    const lockMs = 20; // shorter than the steps of this clock
     let now = 1_000_000;
     const store = createMemoryQueueStore(() => now);
     const eventId = randomUUID();
     const users = Array.from({ length: 8 }, () => randomUUID());
     for (const u of users) await store.join(eventId, u, { opensAtMs: null, randomScore: 0 });
     await store.leave(eventId, users[0]!);
-    expect((await store.claimAnnouncement(eventId, LOCK_MS, TIERS))?.userIds).toEqual(users.slice(1, 5));
+    expect((await store.claimAnnouncement(eventId, lockMs, TIERS))?.userIds).toEqual(users.slice(1, 5));
 
     await store.leave(eventId, users[1]!);
     now += 1_000;
-    expect((await store.claimAnnouncement(eventId, LOCK_MS, TIERS))?.userIds).toEqual(users.slice(2, 4));
+    expect((await store.claimAnnouncement(eventId, lockMs, TIERS))?.userIds).toEqual(users.slice(2, 4));
     await store.leave(eventId, users[2]!);
     now += 58_999; // 59.999 s since the second tier heard
-    expect((await store.claimAnnouncement(eventId, LOCK_MS, TIERS))?.userIds).toEqual(users.slice(3, 5));
+    expect((await store.claimAnnouncement(eventId, lockMs, TIERS))?.userIds).toEqual(users.slice(3, 5));
     await store.leave(eventId, users[3]!);
-    now += LOCK_MS; // past a minute, and past the lock
-    expect((await store.claimAnnouncement(eventId, LOCK_MS, TIERS))?.userIds).toEqual(users.slice(4, 8));
+    now += lockMs; // past a minute, and past the lock
+    expect((await store.claimAnnouncement(eventId, lockMs, TIERS))?.userIds).toEqual(users.slice(4, 8));
   });
 });
