@@ -585,6 +585,8 @@ describe('the stats job and its caches', () => {
   });
 
   it('is run on its own by a process with the sweeper role', async () => {
+    // "yesterday" is the last final day: a day is final one hour after it ends (late confirms), so
+    // between 00:00 and 01:00 Seoul time the last final day is the day before yesterday.
     await t.db.query('DELETE FROM stats.event_stats');
     await t.db.query('DELETE FROM stats.daily_stats');
     // This file's app has no sweeper role; a second instance on the same database has it.
@@ -594,7 +596,8 @@ describe('the stats job and its caches', () => {
         const { rows } = await t.db.query<{ events: number; yesterday: number }>(
           `SELECT (SELECT count(*)::int FROM stats.event_stats) AS events,
                   (SELECT count(*)::int FROM stats.daily_stats
-                    WHERE time_zone = 'Asia/Seoul' AND currency = 'KRW' AND date = (now() AT TIME ZONE 'Asia/Seoul')::date - 1) AS yesterday`,
+                    WHERE time_zone = 'Asia/Seoul' AND currency = 'KRW'
+                      AND date = ((now() - interval '1 hour') AT TIME ZONE 'Asia/Seoul')::date - 1) AS yesterday`,
         );
         return rows[0]!.events === 2 && rows[0]!.yesterday === 1 && rows[0];
       });
