@@ -22,6 +22,7 @@ import { CATALOG_CHANNEL, createCatalogReads } from './modules/catalog/read-cach
 import { catalogRoutes } from './modules/catalog/routes.js';
 import { createCatalogService } from './modules/catalog/service.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
+import { createAvailabilityAnnouncer } from './modules/inventory/availability.js';
 import { createInventoryService } from './modules/inventory/service.js';
 import { createSweeper } from './modules/inventory/sweeper.js';
 import { createPaymentsModule } from './modules/payments/module.js';
@@ -149,12 +150,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     catalogReads.invalidate(eventId);
     shared.publish(CATALOG_CHANNEL, eventId).catch((err: unknown) => app.log.error({ err }, 'catalog change publish failed'));
   };
-  const catalogService = createCatalogService(db, { onEventChanged: eventChanged });
+  // One per process: general-admission changes from holds, refunds and the catalog coalesce.
+  const availability = createAvailabilityAnnouncer(db, publisher, (err, msg) => app.log.error({ err }, msg));
+  const catalogService = createCatalogService(db, {
+    onEventChanged: eventChanged,
+    onGeneralAdmissionChanged: (eventId) => availability.changed([eventId]),
+  });
 
   const payments = createPaymentsModule({
     config,
     db,
     publisher,
+    availability,
     registry: app.metrics,
     server: app.server,
     log: (err, msg) => app.log.error({ err }, msg),
@@ -170,6 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config,
     db,
     publisher,
+    availability,
     counters,
     log: (err, msg) => app.log.error({ err }, msg),
     payments: payments.service,

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin, createTestApp, type TestApp } from '../../test/harness/app.js';
 import { createEventFixture, createUsers } from '../../test/harness/fixtures.js';
+import { approve, httpCaller } from '../../test/harness/payments.js';
 import { REALTIME_CHANNEL, type RealtimeEnvelope } from '../src/realtime/bus.js';
 import { connectLive, eventually, queueCalls, subscribe } from './helpers/queue.js';
 
@@ -83,6 +84,35 @@ describe('the waiting room on two instances', () => {
     await b.app.inject({ method: 'DELETE', url: `/v1/holds/${hold.json().id}`, headers: { authorization: `Bearer ${u!.token}` } });
     const back = await live.next((m) => m.type === 'availability' && (m.version as number) > 1);
     expect(back).toMatchObject({ ticketTypes: [{ id: ev.gaTypes.Floor, available: 50 }], version: 2 });
+    live.close();
+  });
+
+  it('tells a subscriber on B when a paid general-admission order is refunded, and when an admin resizes the type, through A', async () => {
+    const ev = await createEventFixture(a.db, { generalAdmission: [{ name: 'Lawn', quantity: 20, price: 15_000 }] });
+    const [u] = await createUsers(a, 1);
+    const call = httpCaller(a.baseUrl);
+    const live = await connectLive(b);
+    await subscribe(live, `event.${ev.eventId}.seats`);
+    const hold = await call('POST', `/v1/events/${ev.eventId}/holds`, u!.token, {
+      items: [{ ticketTypeId: ev.gaTypes.Lawn!, quantity: 2 }],
+    });
+    expect(hold.status).toBe(201);
+    const reservation = await call('POST', '/v1/reservations', u!.token, { holdId: hold.body.id });
+    const prepared = await call('POST', '/v1/payments/prepare', u!.token, { reservationId: reservation.body.id });
+    const order = { orderId: prepared.body.orderId as string, amount: prepared.body.amount as number };
+    const paymentKey = await approve(call, '/sandbox/toss', order);
+    expect((await call('POST', '/v1/payments/confirm', u!.token, { paymentKey, ...order })).status).toBe(200);
+    const sold = await live.next((m) => m.type === 'availability');
+    expect(sold).toMatchObject({ ticketTypes: [{ id: ev.gaTypes.Lawn, available: 18 }] });
+
+    expect((await call('POST', `/v1/payments/${paymentKey}/cancel`, u!.token, { reason: 'cannot come' })).status).toBe(200);
+    const refunded = await live.next((m) => m.type === 'availability' && (m.version as number) > (sold.version as number));
+    expect(refunded).toMatchObject({ eventId: ev.eventId, ticketTypes: [{ id: ev.gaTypes.Lawn, available: 20 }] });
+
+    const resized = await call('PATCH', `/v1/ticket-types/${ev.gaTypes.Lawn}`, admin, { totalQuantity: 25 });
+    expect(resized.status).toBe(200);
+    const grown = await live.next((m) => m.type === 'availability' && (m.version as number) > (refunded.version as number));
+    expect(grown).toMatchObject({ ticketTypes: [{ id: ev.gaTypes.Lawn, available: 25 }] });
     live.close();
   });
 });

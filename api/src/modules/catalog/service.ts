@@ -267,6 +267,8 @@ export function createCatalogService(
      * it); also after a new event (lists change); '*' after a keyword mapping change (searches change).
      */
     onEventChanged?: (eventId: string) => void;
+    /** After a committed change of an event's general-admission quantities (a type added, resized or deleted). */
+    onGeneralAdmissionChanged?: (eventId: string) => void;
   } = {},
 ) {
   const inTransaction = <T>(work: (client: Queryable) => Promise<T>): Promise<T> => (isPool(db) ? withTransaction(db, work) : work(db));
@@ -475,6 +477,7 @@ export function createCatalogService(
         },
       ]);
       if (!created) throw new AppError('TICKET_TYPE_EXISTS', `The event already has a ticket type named ${input.name}`);
+      if (input.kind === 'general') hooks.onGeneralAdmissionChanged?.(eventId);
       return changed(eventId, toPublicTicketType((await repo.findTicketType(db, created.id))!));
     },
 
@@ -505,12 +508,13 @@ export function createCatalogService(
         }
         return toPublicTicketType((await repo.findTicketType(client, ticketTypeId))!);
       });
+      if (input.totalQuantity !== undefined) hooks.onGeneralAdmissionChanged?.(updated.eventId);
       return changed(updated.eventId, updated);
     },
 
     /** Deletes a ticket type (with its seats) that nothing ever held or sold; 409 otherwise. */
     async deleteTicketType(ticketTypeId: string) {
-      const eventId = await inTransaction(async (client) => {
+      const { eventId, general } = await inTransaction(async (client) => {
         const type = await repo.lockTicketType(client, ticketTypeId);
         if (!type) throw new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${ticketTypeId}`);
         // Holds of the event wait until this commits, so none can take the type meanwhile.
@@ -528,8 +532,9 @@ export function createCatalogService(
           if (pgCode(err) === '23503') throw new AppError('TICKET_TYPE_IN_USE', 'The ticket type has sales history');
           throw err;
         }
-        return type.event_id;
+        return { eventId: type.event_id, general: type.kind === 'general' };
       });
+      if (general) hooks.onGeneralAdmissionChanged?.(eventId);
       // Its seats left the event: cached seat maps and details of it are dropped on every instance.
       changed(eventId, undefined);
     },

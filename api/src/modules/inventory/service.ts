@@ -18,7 +18,7 @@ import {
   type ReservationRow,
 } from './repository.js';
 import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from './seat-changes.js';
-import { createAvailabilityAnnouncer } from './availability.js';
+import { createAvailabilityAnnouncer, type AvailabilityAnnouncer } from './availability.js';
 
 import { sum, toSeatView, type HoldRequest, type HoldView } from './views.js';
 
@@ -100,6 +100,8 @@ export function createInventoryService(deps: {
   config: Config;
   db: Db;
   publisher: RealtimePublisher;
+  /** Announces general-admission quantities (one per process, so changes from every module coalesce). */
+  availability?: AvailabilityAnnouncer;
   /** Counters for the anti-hoarding limits; without them those limits are off. */
   counters?: Counters;
   log?: (err: unknown, msg: string) => void;
@@ -114,7 +116,7 @@ export function createInventoryService(deps: {
     publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
 
   // General-admission quantities are announced (realtime `availability`) after each change commits.
-  const availability = createAvailabilityAnnouncer(db, publisher, log);
+  const availability = deps.availability ?? createAvailabilityAnnouncer(db, publisher, log);
   const batchedHolds = createBatchedHolds({ config, db, publish, log, quantitiesChanged: (eventId) => availability.changed([eventId]) });
   const holdLimits = deps.counters ? createHoldLimits(config, deps.counters) : undefined;
 

@@ -7,6 +7,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../infra/db.js';
 import { createPeriodicJob } from '../../infra/periodic-job.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
+import type { AvailabilityAnnouncer } from '../inventory/availability.js';
 import { createPaymentMetrics } from './metrics.js';
 import { ProviderError, type PaymentProvider } from './provider.js';
 import { paymentsRepository } from './repository.js';
@@ -42,6 +43,7 @@ export function createPaymentsModule(deps: {
   config: Config;
   db: Db;
   publisher: RealtimePublisher;
+  availability?: AvailabilityAnnouncer;
   registry: Registry;
   /** This API's HTTP server: where it listens, once it does, is the sandbox's default URL. */
   server: Server;
@@ -82,6 +84,7 @@ export function createPaymentsModule(deps: {
     config,
     db,
     publisher: deps.publisher,
+    availability: deps.availability,
     provider,
     metrics,
     log: deps.log,

@@ -263,7 +263,7 @@ export const paymentsRepository = {
     db: Queryable,
     reservationId: string,
     reason: string,
-  ): Promise<{ eventId: string; seatIds: string[] } | undefined> {
+  ): Promise<{ eventId: string; seatIds: string[]; quantitiesReturned: boolean } | undefined> {
     const { rows } = await db.query<{ event_id: string }>(
       `UPDATE ticket.reservations SET status = 'cancelled', ended_at = now(), cancel_reason = $2
         WHERE id = $1 AND status = 'confirmed' RETURNING event_id`,
@@ -281,14 +281,14 @@ export const paymentsRepository = {
        RETURNING s.id`,
       [reservationId],
     );
-    await db.query(
+    const returned = await db.query(
       `UPDATE ticket.ticket_types t SET available_quantity = t.available_quantity + d.quantity
          FROM (SELECT ticket_type_id, sum(quantity)::int AS quantity FROM ticket.reservation_items
                 WHERE reservation_id = $1 AND seat_id IS NULL GROUP BY 1 ORDER BY 1) d
         WHERE t.id = d.ticket_type_id`,
       [reservationId],
     );
-    return { eventId: rows[0].event_id, seatIds: freed.rows.map((r) => r.id) };
+    return { eventId: rows[0].event_id, seatIds: freed.rows.map((r) => r.id), quantitiesReturned: (returned.rowCount ?? 0) > 0 };
   },
 
   /**

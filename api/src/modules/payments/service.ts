@@ -11,6 +11,7 @@ import type { Config } from '../../config.js';
 import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
+import { createAvailabilityAnnouncer, type AvailabilityAnnouncer } from '../inventory/availability.js';
 import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from '../inventory/seat-changes.js';
 import type { PaymentMetrics } from './metrics.js';
 import { ProviderError, type PaymentProvider, type ProviderPayment } from './provider.js';
@@ -87,6 +88,8 @@ export function createPaymentsService(deps: {
   config: Config;
   db: Db;
   publisher: RealtimePublisher;
+  /** Announces general-admission quantities after a change commits (a refund returns tickets). */
+  availability?: AvailabilityAnnouncer;
   provider: PaymentProvider | undefined;
   metrics: PaymentMetrics;
   log: (err: unknown, msg: string) => void;
@@ -96,6 +99,7 @@ export function createPaymentsService(deps: {
   const { config, db, publisher, metrics, log } = deps;
   const publish = (changes: VersionedSeatChange[]) =>
     publishSeatChanges(publisher, changes, (err) => log(err, 'seat change publish failed'));
+  const availability = deps.availability ?? createAvailabilityAnnouncer(db, publisher, log);
   // Confirms and refunds in flight in this process, by order id / payment id: concurrent identical
   // requests share one provider call. Across instances the payment row's claim does the same.
   const confirmFlights = new Map<string, Promise<PaymentRow>>();
@@ -318,17 +322,20 @@ export function createPaymentsService(deps: {
 
   /** Applies the provider's record after a refund; a full one cancels the reservation and frees its seats. */
   async function applyRefunded(paymentId: string, p: ProviderPayment, reason: string): Promise<PaymentRow> {
-    const { row, changes } = await withTransaction(db, async (client) => {
+    const { row, changes, generalEventId } = await withTransaction(db, async (client) => {
       const before = (await repo.findById(client, paymentId, true))!;
       const row = await repo.applyRefunds(client, paymentId, p);
       let changes: VersionedSeatChange[] = [];
+      let generalEventId: string | undefined;
       if (row.status === 'refunded' && before.status !== 'refunded') {
         const freed = await repo.cancelPaidReservation(client, row.reservation_id, reason);
         if (freed) changes = await recordSeatChanges(client, freed.eventId, [{ type: 'seat.released', seatIds: freed.seatIds }]);
+        if (freed?.quantitiesReturned) generalEventId = freed.eventId;
       }
-      return { row, changes };
+      return { row, changes, generalEventId };
     });
     publish(changes);
+    if (generalEventId) availability.changed([generalEventId]);
     return row;
   }
 
