@@ -69,10 +69,12 @@ export class Transport {
 
   /**
    * Renews the session with the refresh token, once for all calls that need it at the same time
-   * (a refresh token works once, so two refreshes would revoke the session).
+   * (a refresh token works once, so two refreshes would revoke the session). The refresh runs to
+   * its end whatever the callers do: a caller's signal stops that caller waiting, not the request,
+   * whose answer carries the only copy of the rotated refresh token.
    */
   private refreshSession(fetchImpl: FetchLike, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return (this.#refreshing ??= (async () => {
+    const refreshing = (this.#refreshing ??= (async () => {
       const refreshToken = this.credentials.refreshToken!;
       const url = `${this.config.baseUrl.replace(/\/+$/, '')}/v1/auth/refresh`;
       const headers = new Headers({ 'content-type': 'application/json', accept: 'application/json, application/problem+json' });
@@ -82,7 +84,7 @@ export class Transport {
         url,
         { method: 'POST', headers, body: JSON.stringify({ refreshToken }) },
         timeoutMs,
-        signal,
+        undefined,
       );
       if (!response.ok) {
         // Dead for good (used, revoked, expired): forget it rather than try it on every call.
@@ -96,6 +98,14 @@ export class Transport {
     })().finally(() => {
       this.#refreshing = undefined;
     }));
+    if (!signal) return refreshing;
+    if (signal.aborted) return Promise.reject(aborted(signal.reason));
+    refreshing.catch(() => {}); // its outcome still reaches the other callers and the next call
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(aborted(signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+      refreshing.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   /** Runs one typed call through the sender and returns its data; failures throw TiketiError subclasses. */

@@ -1,6 +1,6 @@
 // Short-lived access tokens: a client with a refresh token renews its session by itself.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAdmin, createTestApp, registerUser, type TestApp } from '../../test/harness/app.js';
 import { AuthenticationError, PermissionError, Tiketi, type Session } from '../src/index.js';
 
@@ -53,6 +53,37 @@ describe('transparent refresh (injected fetch)', () => {
     expect(await client.auth.me()).toMatchObject({ id: user.id });
     expect(api.seen).toEqual(['GET /v1/auth/me Bearer access-0', 'POST /v1/auth/refresh', 'GET /v1/auth/me Bearer access-2']);
     expect(refreshed.map((s) => s.refreshToken)).toEqual(['rt_2']);
+    expect(client.credentials).toEqual({ token: 'access-2', refreshToken: 'rt_2' });
+  });
+
+  it('keeps the rotated session when the caller aborts while the refresh is on its way', async () => {
+    const api = fakeApi();
+    let answer: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => (answer = resolve));
+    const refreshed: Session[] = [];
+    const client = new Tiketi({
+      baseUrl: 'http://api.test',
+      // The refresh reaches the server (which rotates the token) but its answer comes after the abort.
+      fetch: async (request) => {
+        if (!request.url.endsWith('/v1/auth/refresh')) return api.fetch(request);
+        const response = await api.fetch(request);
+        await arrived;
+        return response;
+      },
+      token: 'access-0',
+      refreshToken: 'rt_1',
+      onSessionRefreshed: (s) => void refreshed.push(s),
+    });
+    const controller = new AbortController();
+    const call = client.auth.me({ signal: controller.signal }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(api.seen).toContain('POST /v1/auth/refresh'));
+    controller.abort();
+    expect(await call).toMatchObject({ code: 'ABORTED' });
+    answer();
+    // The next call uses the session the server rotated to, without another refresh.
+    expect(await client.auth.me()).toMatchObject({ id: user.id });
+    expect(refreshed.map((s) => s.refreshToken)).toEqual(['rt_2']);
+    expect(api.seen.filter((s) => s.startsWith('POST /v1/auth/refresh'))).toHaveLength(1);
     expect(client.credentials).toEqual({ token: 'access-2', refreshToken: 'rt_2' });
   });
 
