@@ -115,6 +115,29 @@ describe('ticket types and seat layouts, refused once used', () => {
     expect((await del(ev.gaTypes.Floor!)).status).toBe(204);
   });
 
+  it('a delete racing holds of the same general-admission type: either the type goes with nothing held, or the holds stay and the delete is refused', async () => {
+    const users = await createUsers(t, 4);
+    for (let round = 0; round < 8; round++) {
+      const ev = await createEventFixture(t.db, { sections: [], generalAdmission: [{ name: 'Pit', quantity: 50, price: 9_000 }] });
+      const type = ev.gaTypes.Pit!;
+      const [deleted, ...holds] = await Promise.all([
+        call('DELETE', `/v1/ticket-types/${type}`, admin.token),
+        ...users.map((u) => hold(u.token, ev.eventId, { items: [{ ticketTypeId: type, quantity: 1 }] })),
+      ]);
+      const made = holds.filter((h) => h.status === 201).length;
+      for (const h of holds) expect([201, 404, 409], JSON.stringify(h.body)).toContain(h.status);
+      const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM ticket.ticket_types WHERE id = $1`, [type]);
+      if (deleted!.status === 204) {
+        expect(made, `round ${round}`).toBe(0);
+        expect(rows[0].n).toBe(0);
+      } else {
+        expect(deleted!.body.code, `round ${round}: ${JSON.stringify(deleted!.body)}`).toBe('TICKET_TYPE_IN_USE');
+        expect(made).toBeGreaterThan(0);
+        expect(rows[0].n).toBe(1);
+      }
+    }
+  });
+
   it('updates and deletes a layout no event uses; 409 LAYOUT_IN_USE once one does', async () => {
     const layout = (name: string) => ({
       name,
