@@ -7,7 +7,9 @@ import { createAdmin, createTestApp, registerUser, type TestApp } from '../../te
 import { createEventFixture, createUsers, type EventFixture } from '../../test/harness/fixtures.js';
 import { approve, expectChargesMatchTickets, httpCaller, reserveAndPrepare, type Call } from '../../test/harness/payments.js';
 import { seededRandom } from '../../test/harness/random.js';
+import { createInventoryService } from '../src/modules/inventory/service.js';
 import type { SandboxCharge } from '../src/modules/payments/sandbox/toss-sandbox.js';
+import { createRealtimePublisher } from '../src/realtime/bus.js';
 
 const SANDBOX = '/sandbox/toss';
 let t: TestApp;
@@ -377,6 +379,30 @@ describe('event cancellation', () => {
     expect(second.body.finishedAt).not.toBeNull();
     expect((await call('GET', `/v1/events/${ev.eventId}/cancellation`, admin.token)).body).toEqual(second.body);
     expect(await seatStatus(seats.slice(2, 3))).toEqual(['available']);
+  });
+
+  it('the background job takes turns: cancellations waiting on a refused refund do not starve a later one', async () => {
+    const users = await createUsers(t, 4);
+    // Three cancellations wait on a human: the provider refused their refund.
+    for (const u of users.slice(0, 3)) {
+      const ev = await createEventFixture(t.db, { sections: [{ name: 'A', rows: 1, seatsPerRow: 2, price: 10_000 }] });
+      const paid = await paidOrder(u.token, ev, ev.seats.A!.slice(0, 1));
+      await call('POST', `${SANDBOX}/faults`, undefined, { orderId: paid.orderId, operation: 'cancel', code: 'NOT_CANCELABLE_PAYMENT' });
+      expect((await call('POST', `/v1/events/${ev.eventId}/cancel`, admin.token, {})).body.status).toBe('needs_attention');
+    }
+    // A later one whose first pass has not run yet (as when an instance stops right after the request).
+    const later = await createEventFixture(t.db);
+    const pending = await reserveAndPrepare(call, users[3]!.token, later.eventId, later.seats.A!.slice(0, 1));
+    await t.db.query(`UPDATE ticket.events SET status = 'cancelled' WHERE id = $1`, [later.eventId]);
+    await t.db.query(`INSERT INTO ticket.event_cancellations (event_id, reason) VALUES ($1, 'venue flooded')`, [later.eventId]);
+
+    const jobs = createInventoryService({ config: t.config, db: t.db, publisher: createRealtimePublisher(t.shared) });
+    await jobs.continueCancellations(2);
+    await jobs.continueCancellations(2);
+    const view = await call('GET', `/v1/events/${later.eventId}/cancellation`, admin.token);
+    expect(view.body).toMatchObject({ status: 'done', reservations: { total: 1, pending: 0, cancelled: 1 } });
+    const { rows } = await t.db.query(`SELECT status FROM ticket.reservations WHERE id = $1`, [pending.reservationId]);
+    expect(rows[0].status).toBe('cancelled');
   });
 
   it('a hold the cancellation has not reached yet cannot become a reservation, nor a pending one be paid', async () => {

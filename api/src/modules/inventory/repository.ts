@@ -10,6 +10,13 @@ const { escapeLiteral } = pg;
 import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
 import { keyset } from '../../pagination.js';
 
+/** Where the cancellation job stopped: the last cancellation it continued. */
+export interface CancellationCursor {
+  eventId: string;
+  /** As PostgreSQL prints it: a Date would drop the microseconds and match the same row again. */
+  requestedAt: string;
+}
+
 /** Where a sweep of expired reservations stopped: the last row it locked. */
 export interface ExpiredCursor {
   expiresAt: string;
@@ -834,12 +841,15 @@ export const inventoryRepository = {
     return rows;
   },
 
-  async openCancellations(db: Queryable, limit: number): Promise<string[]> {
-    const { rows } = await db.query<{ event_id: string }>(
-      `SELECT event_id FROM ticket.event_cancellations WHERE finished_at IS NULL ORDER BY requested_at LIMIT $1`,
-      [limit],
+  /** Unfinished cancellations in request order, from after `after` (a page's last one). */
+  async openCancellations(db: Queryable, limit: number, after?: CancellationCursor): Promise<CancellationCursor[]> {
+    const { rows } = await db.query<{ event_id: string; requested_at: string }>(
+      `SELECT event_id, requested_at::text FROM ticket.event_cancellations
+        WHERE finished_at IS NULL AND ($2::timestamptz IS NULL OR (requested_at, event_id) > ($2, $3::uuid))
+        ORDER BY requested_at, event_id LIMIT $1`,
+      [limit, after?.requestedAt ?? null, after?.eventId ?? null],
     );
-    return rows.map((r) => r.event_id);
+    return rows.map((r) => ({ eventId: r.event_id, requestedAt: r.requested_at }));
   },
 
   async lockActiveHoldsOfEvent(db: Queryable, eventId: string, limit: number): Promise<string[]> {

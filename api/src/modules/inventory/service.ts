@@ -12,6 +12,7 @@ import {
   HOLD_PAGES,
   RESERVATION_PAGES,
   inventoryRepository as repo,
+  type CancellationCursor,
   type ExpiredCursor,
   type HoldRow,
   type ReleasedSeat,
@@ -187,6 +188,9 @@ export function createInventoryService(deps: {
    * by one through the payments module, skipping refunds that failed since the last request (they
    * stay confirmed and paid, listed as failures). Returns when done or past `budgetMs`.
    */
+  /** Where this process's cancellation job goes on from next run. */
+  let cancellationCursor: CancellationCursor | undefined;
+
   async function cancellationPass(eventId: string, budgetMs: number): Promise<void> {
     const deadline = Date.now() + budgetMs;
     const cancellation = await repo.findCancellation(db, eventId);
@@ -510,9 +514,16 @@ export function createInventoryService(deps: {
 
     eventCancellation: (eventId: string) => cancellationView(eventId),
 
-    /** The background job: continues every unfinished cancellation. */
-    async continueCancellations(): Promise<void> {
-      for (const eventId of await repo.openCancellations(db, 20)) await cancellationPass(eventId, 30_000);
+    /**
+     * The background job: continues up to `limit` unfinished cancellations per run, taking turns.
+     * Cancellations waiting on a human (a refund the provider refused) stay unfinished; always
+     * taking the oldest would let a page of them starve every later one.
+     */
+    async continueCancellations(limit = 20): Promise<void> {
+      let page = await repo.openCancellations(db, limit, cancellationCursor);
+      if (page.length === 0 && cancellationCursor) page = await repo.openCancellations(db, limit);
+      cancellationCursor = page.length === limit ? page.at(-1) : undefined;
+      for (const { eventId } of page) await cancellationPass(eventId, 30_000);
     },
 
     /** Expires holds and pending reservations past their time, in batches; returns how many. */
