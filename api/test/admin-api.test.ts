@@ -7,7 +7,9 @@ import { createAdmin, createTestApp, registerUser, type TestApp } from '../../te
 import { createEventFixture, createUsers, type EventFixture } from '../../test/harness/fixtures.js';
 import { approve, expectChargesMatchTickets, httpCaller, reserveAndPrepare, type Call } from '../../test/harness/payments.js';
 import { seededRandom } from '../../test/harness/random.js';
+import { Registry } from 'prom-client';
 import { createInventoryService } from '../src/modules/inventory/service.js';
+import { createPaymentsModule } from '../src/modules/payments/module.js';
 import type { SandboxCharge } from '../src/modules/payments/sandbox/toss-sandbox.js';
 import { createRealtimePublisher } from '../src/realtime/bus.js';
 
@@ -381,30 +383,6 @@ describe('event cancellation', () => {
     expect(await seatStatus(seats.slice(2, 3))).toEqual(['available']);
   });
 
-  it('the background job takes turns: cancellations waiting on a refused refund do not starve a later one', async () => {
-    const users = await createUsers(t, 4);
-    // Three cancellations wait on a human: the provider refused their refund.
-    for (const u of users.slice(0, 3)) {
-      const ev = await createEventFixture(t.db, { sections: [{ name: 'A', rows: 1, seatsPerRow: 2, price: 10_000 }] });
-      const paid = await paidOrder(u.token, ev, ev.seats.A!.slice(0, 1));
-      await call('POST', `${SANDBOX}/faults`, undefined, { orderId: paid.orderId, operation: 'cancel', code: 'NOT_CANCELABLE_PAYMENT' });
-      expect((await call('POST', `/v1/events/${ev.eventId}/cancel`, admin.token, {})).body.status).toBe('needs_attention');
-    }
-    // A later one whose first pass has not run yet (as when an instance stops right after the request).
-    const later = await createEventFixture(t.db);
-    const pending = await reserveAndPrepare(call, users[3]!.token, later.eventId, later.seats.A!.slice(0, 1));
-    await t.db.query(`UPDATE ticket.events SET status = 'cancelled' WHERE id = $1`, [later.eventId]);
-    await t.db.query(`INSERT INTO ticket.event_cancellations (event_id, reason) VALUES ($1, 'venue flooded')`, [later.eventId]);
-
-    const jobs = createInventoryService({ config: t.config, db: t.db, publisher: createRealtimePublisher(t.shared) });
-    await jobs.continueCancellations(2);
-    await jobs.continueCancellations(2);
-    const view = await call('GET', `/v1/events/${later.eventId}/cancellation`, admin.token);
-    expect(view.body).toMatchObject({ status: 'done', reservations: { total: 1, pending: 0, cancelled: 1 } });
-    const { rows } = await t.db.query(`SELECT status FROM ticket.reservations WHERE id = $1`, [pending.reservationId]);
-    expect(rows[0].status).toBe('cancelled');
-  });
-
   it('a hold the cancellation has not reached yet cannot become a reservation, nor a pending one be paid', async () => {
     const ev = await createEventFixture(t.db);
     const [a, b] = await createUsers(t, 2);
@@ -428,5 +406,109 @@ describe('event cancellation', () => {
     expect((await call('POST', '/v1/events/00000000-0000-4000-8000-000000000000/cancel', admin.token, {})).body.code).toBe(
       'EVENT_NOT_FOUND',
     );
+  });
+});
+
+describe('the event cancellation job', () => {
+  // An app without the sweeper role, so no job runs but the one each test drives.
+  let j: TestApp;
+  let jcall: Call;
+  let jadmin: { token: string; userId: string };
+  let jobs: ReturnType<typeof createInventoryService>;
+  beforeAll(async () => {
+    j = await createTestApp({ listen: true, config: { RATE_LIMIT: 'off', TOSS_TIMEOUT_MS: 2000, TIKETI_ROLES: 'http,realtime' } });
+    jcall = httpCaller(j.baseUrl);
+    jadmin = await createAdmin(j);
+    const publisher = createRealtimePublisher(j.shared);
+    // What a sweeper process runs: its payments service refunds through this app's sandbox.
+    const payments = createPaymentsModule({
+      config: j.config,
+      db: j.db,
+      publisher,
+      registry: new Registry(),
+      server: j.app.server,
+      log: () => {},
+      warn: () => {},
+    });
+    jobs = createInventoryService({ config: j.config, db: j.db, publisher, payments: payments.service });
+  });
+  afterAll(async () => {
+    if (j) await expectChargesMatchTickets(j.db, (await jcall('GET', `${SANDBOX}/charges`)).body.data as SandboxCharge[]);
+    await j?.close();
+  });
+  const jpaid = async (token: string, ev: EventFixture, seatIds: string[]) => {
+    const order = await reserveAndPrepare(jcall, token, ev.eventId, seatIds);
+    const paymentKey = await approve(jcall, SANDBOX, { orderId: order.orderId, amount: order.amount });
+    const confirmed = await jcall('POST', '/v1/payments/confirm', token, { paymentKey, orderId: order.orderId, amount: order.amount });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    return order;
+  };
+
+  it('the background job takes turns: cancellations waiting on a refused refund do not starve a later one', async () => {
+    const users = await createUsers(j, 4);
+    // Three cancellations wait on a human: the provider refused their refund.
+    for (const u of users.slice(0, 3)) {
+      const ev = await createEventFixture(j.db, { sections: [{ name: 'A', rows: 1, seatsPerRow: 2, price: 10_000 }] });
+      const paid = await jpaid(u.token, ev, ev.seats.A!.slice(0, 1));
+      await jcall('POST', `${SANDBOX}/faults`, undefined, { orderId: paid.orderId, operation: 'cancel', code: 'NOT_CANCELABLE_PAYMENT' });
+      expect((await jcall('POST', `/v1/events/${ev.eventId}/cancel`, jadmin.token, {})).body.status).toBe('needs_attention');
+    }
+    // A later one whose first pass has not run yet (as when an instance stops right after the request).
+    const later = await createEventFixture(j.db);
+    const pending = await reserveAndPrepare(jcall, users[3]!.token, later.eventId, later.seats.A!.slice(0, 1));
+    await j.db.query(`UPDATE ticket.events SET status = 'cancelled' WHERE id = $1`, [later.eventId]);
+    await j.db.query(`INSERT INTO ticket.event_cancellations (event_id, reason) VALUES ($1, 'venue flooded')`, [later.eventId]);
+
+    await jobs.continueCancellations(2);
+    await jobs.continueCancellations(2);
+    const view = await jcall('GET', `/v1/events/${later.eventId}/cancellation`, jadmin.token);
+    expect(view.body).toMatchObject({ status: 'done', reservations: { total: 1, pending: 0, cancelled: 1 } });
+    const { rows } = await j.db.query(`SELECT status FROM ticket.reservations WHERE id = $1`, [pending.reservationId]);
+    expect(rows[0].status).toBe('cancelled');
+  });
+
+  it('the job tries a refund that failed for a temporary reason again after a pause; a refused one waits for an admin', async () => {
+    const ev = await createEventFixture(j.db, { sections: [{ name: 'A', rows: 1, seatsPerRow: 4, price: 20_000 }] });
+    const [a, b] = await createUsers(j, 2);
+    const flaky = await jpaid(a!.token, ev, ev.seats.A!.slice(0, 1));
+    const refused = await jpaid(b!.token, ev, ev.seats.A!.slice(1, 2));
+    // Every attempt of the provider client at A's refund fails with a server error; B's is refused.
+    await jcall('POST', `${SANDBOX}/faults`, undefined, {
+      orderId: flaky.orderId,
+      operation: 'cancel',
+      code: 'FAILED_REFUND_PROCESS',
+      count: 3,
+    });
+    await jcall('POST', `${SANDBOX}/faults`, undefined, { orderId: refused.orderId, operation: 'cancel', code: 'NOT_CANCELABLE_PAYMENT' });
+    const first = await jcall('POST', `/v1/events/${ev.eventId}/cancel`, jadmin.token, { reason: 'storm' });
+    expect(first.body).toMatchObject({ status: 'needs_attention', reservations: { confirmed: 2 } });
+    expect((first.body.refundFailures as Array<{ code: string }>).map((f) => f.code).sort()).toEqual([
+      'FAILED_REFUND_PROCESS',
+      'NOT_CANCELABLE_PAYMENT',
+    ]);
+
+    // Not before the pause is over...
+    await jobs.continueCancellations();
+    expect((await jcall('GET', `/v1/events/${ev.eventId}/cancellation`, jadmin.token)).body).toMatchObject({
+      reservations: { confirmed: 2 },
+    });
+    // ...then the temporary failure is tried again and goes through; the refused one is left alone.
+    // (Both failures as if a minute older: the temporary one is due again; the refused one still waits.)
+    await j.db.query(
+      `UPDATE payment.payments SET refund_failed_at = refund_failed_at - interval '2 minutes'
+        WHERE order_id = ANY($1::text[])`,
+      [[flaky.orderId, refused.orderId]],
+    );
+    await j.db.query(
+      `UPDATE ticket.event_cancellations SET retry_requested_at = retry_requested_at - interval '2 minutes' WHERE event_id = $1`,
+      [ev.eventId],
+    );
+    await jobs.continueCancellations();
+    const after = await jcall('GET', `/v1/events/${ev.eventId}/cancellation`, jadmin.token);
+    expect(after.body).toMatchObject({ status: 'needs_attention', reservations: { confirmed: 1, refunded: 1 } });
+    expect(after.body.refundFailures).toMatchObject([{ orderId: refused.orderId, code: 'NOT_CANCELABLE_PAYMENT' }]);
+    const charges = (await jcall('GET', `${SANDBOX}/charges`)).body.data as SandboxCharge[];
+    const chargeStatus = (orderId: string) => charges.find((ch) => ch.payment.orderId === orderId)?.payment.status;
+    expect([chargeStatus(flaky.orderId), chargeStatus(refused.orderId)]).toEqual(['CANCELED', 'DONE']);
   });
 });

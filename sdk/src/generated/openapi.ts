@@ -1622,7 +1622,7 @@ export interface components {
         EventCancellation: {
             /** Format: uuid */
             eventId: string;
-            /** @description in_progress: reservations are being ended and refunded; done: none is left; needs_attention: only reservations whose refund failed are left (POST cancel again to retry them) */
+            /** @description in_progress: reservations are being ended and refunded; done: none is left; needs_attention: only reservations whose refund failed are left (a temporary failure is retried by the server after a minute; POST cancel again to retry every one now) */
             status: "in_progress" | "done" | "needs_attention";
             reason: string;
             /** Format: date-time */

@@ -10,6 +10,9 @@ const { escapeLiteral } = pg;
 import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
 import { keyset } from '../../pagination.js';
 
+/** How long a cancelled event's refund that failed for a temporary reason waits before the job tries it again. */
+const REFUND_RETRY_AFTER = "interval '1 minute'";
+
 /** Where the cancellation job stopped: the last cancellation it continued. */
 export interface CancellationCursor {
   eventId: string;
@@ -870,7 +873,8 @@ export const inventoryRepository = {
 
   /**
    * Confirmed reservations of the event still to end: paid ones whose refund has not failed since
-   * the last request to cancel (`paid`), and unpaid (complimentary) ones.
+   * the last request to cancel, or failed for a temporary reason over REFUND_RETRY_AFTER ago
+   * (`paid`), and unpaid (complimentary) ones.
    */
   async confirmedToEnd(db: Queryable, eventId: string, retryRequestedAt: Date, limit: number) {
     const { rows } = await db.query<{ id: string; paid: boolean }>(
@@ -879,7 +883,8 @@ export const inventoryRepository = {
        LEFT JOIN payment.payments p ON p.reservation_id = r.id AND p.status IN ('confirmed', 'partially_refunded', 'in_progress')
        WHERE r.event_id = $1 AND r.status = 'confirmed'
          AND (p.id IS NULL OR p.status <> 'in_progress')
-         AND (p.refund_failed_at IS NULL OR p.refund_failed_at < $2)
+         AND (p.refund_failed_at IS NULL OR p.refund_failed_at < $2
+              OR (p.refund_failure_temporary AND p.refund_failed_at < now() - ${REFUND_RETRY_AFTER}))
        ORDER BY r.id LIMIT $3`,
       [eventId, retryRequestedAt, limit],
     );

@@ -223,7 +223,7 @@ export const EventCancellation = Type.Object(
     eventId: Uuid(),
     status: Type.Union([Type.Literal('in_progress'), Type.Literal('done'), Type.Literal('needs_attention')], {
       description:
-        'in_progress: reservations are being ended and refunded; done: none is left; needs_attention: only reservations whose refund failed are left (POST cancel again to retry them)',
+        'in_progress: reservations are being ended and refunded; done: none is left; needs_attention: only reservations whose refund failed are left (a temporary failure is retried by the server after a minute; POST cancel again to retry every one now)',
     }),
     reason: Type.String(),
     requestedAt: Timestamp(),

@@ -231,7 +231,7 @@ export const paymentsRepository = {
   async recordRefundFailure(db: Queryable, id: string, code: string, message: string, refused: boolean): Promise<void> {
     await db.query(
       `UPDATE payment.payments SET refund_failure_code = $2, refund_failure_message = $3, refund_failed_at = now(),
-              refund_attempt = refund_attempt + CASE WHEN $4 THEN 1 ELSE 0 END
+              refund_attempt = refund_attempt + CASE WHEN $4 THEN 1 ELSE 0 END, refund_failure_temporary = NOT $4
         WHERE id = $1`,
       [id, code, message.slice(0, 500), refused],
     );
