@@ -409,19 +409,20 @@ describe('event cancellation', () => {
   });
 });
 
-describe('the event cancellation job', () => {
+describe("the sweeper's jobs take turns", () => {
   // An app without the sweeper role, so no job runs but the one each test drives.
   let j: TestApp;
   let jcall: Call;
   let jadmin: { token: string; userId: string };
   let jobs: ReturnType<typeof createInventoryService>;
+  let payments: ReturnType<typeof createPaymentsModule>;
   beforeAll(async () => {
     j = await createTestApp({ listen: true, config: { RATE_LIMIT: 'off', TOSS_TIMEOUT_MS: 2000, TIKETI_ROLES: 'http,realtime' } });
     jcall = httpCaller(j.baseUrl);
     jadmin = await createAdmin(j);
     const publisher = createRealtimePublisher(j.shared);
     // What a sweeper process runs: its payments service refunds through this app's sandbox.
-    const payments = createPaymentsModule({
+    payments = createPaymentsModule({
       config: j.config,
       db: j.db,
       publisher,
@@ -510,5 +511,34 @@ describe('the event cancellation job', () => {
     const charges = (await jcall('GET', `${SANDBOX}/charges`)).body.data as SandboxCharge[];
     const chargeStatus = (orderId: string) => charges.find((ch) => ch.payment.orderId === orderId)?.payment.status;
     expect([chargeStatus(flaky.orderId), chargeStatus(refused.orderId)]).toEqual(['CANCELED', 'DONE']);
+  });
+
+  it('reconciliation: claims the provider has not seen do not hold back a later one that was charged', async () => {
+    const ev = await createEventFixture(j.db, { sections: [{ name: 'A', rows: 1, seatsPerRow: 4, price: 40_000 }] });
+    const users = await createUsers(j, 4);
+    const claim = (orderId: string, paymentKey: string, secondsAgo: number) =>
+      j.db.query(
+        `UPDATE payment.payments SET status = 'in_progress', payment_key = $2, confirm_started_at = now() - make_interval(secs => $3)
+          WHERE order_id = $1`,
+        [orderId, paymentKey, secondsAgo],
+      );
+    // Three confirms claimed a minute ago whose call never reached the provider (an instance died):
+    // they stay open until the provider's confirm window ends.
+    for (const [i, u] of users.slice(0, 3).entries()) {
+      const order = await reserveAndPrepare(jcall, u.token, ev.eventId, ev.seats.A!.slice(i, i + 1));
+      await claim(order.orderId, `never-sent-${i}`, 60);
+    }
+    // A later one the buyer approved at the provider; the instance died before confirming it.
+    const later = await reserveAndPrepare(jcall, users[3]!.token, ev.eventId, ev.seats.A!.slice(3, 4));
+    await claim(later.orderId, await approve(jcall, SANDBOX, { orderId: later.orderId, amount: later.amount }), 50);
+
+    await payments.service.reconcileOnce(2);
+    await payments.service.reconcileOnce(2);
+    const { rows } = await j.db.query(
+      `SELECT p.status AS payment, r.status AS reservation FROM payment.payments p JOIN ticket.reservations r ON r.id = p.reservation_id
+        WHERE p.order_id = $1`,
+      [later.orderId],
+    );
+    expect(rows[0]).toEqual({ payment: 'confirmed', reservation: 'confirmed' });
   });
 });

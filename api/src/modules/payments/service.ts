@@ -15,7 +15,7 @@ import { createAvailabilityAnnouncer, type AvailabilityAnnouncer } from '../inve
 import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from '../inventory/seat-changes.js';
 import type { PaymentMetrics } from './metrics.js';
 import { ProviderError, type PaymentProvider, type ProviderPayment } from './provider.js';
-import { paymentsRepository as repo, type PaymentRow } from './repository.js';
+import { paymentsRepository as repo, type ClaimCursor, type PaymentRow } from './repository.js';
 
 export interface Principal {
   userId: string;
@@ -106,6 +106,8 @@ export function createPaymentsService(deps: {
   // How long a live confirm can hold its claim: three attempts at the provider's timeout, and margin.
   const claimLifetimeMs = config.TOSS_TIMEOUT_MS * 3 + 2_000;
   const refundFlights = new Map<string, Promise<PaymentRow>>();
+  /** Where this process's reconciliation goes on from next run. */
+  let reconcileCursor: ClaimCursor | undefined;
 
   const providerOrFail = (): PaymentProvider => {
     if (!deps.provider) throw unavailable('Payments are not configured on this server (TOSS_SECRET_KEY and TOSS_CLIENT_KEY)');
@@ -479,10 +481,17 @@ export function createPaymentsService(deps: {
     /** The sweeper's filter: expired reservations it may end (none with a confirm in flight). */
     expirableReservations: (client: pg.PoolClient, ids: string[]) => repo.expirableReservations(client, ids),
 
-    /** Settles confirms that were claimed long ago and never finished (a crash, a timeout) from the provider's record. */
-    async reconcileOnce(): Promise<{ settled: number }> {
+    /**
+     * Settles confirms that were claimed long ago and never finished (a crash, a timeout) from the
+     * provider's record, `limit` per run, taking turns: claims the provider has not seen stay open
+     * until its confirm window ends (10 minutes), and taking the oldest each time would let a page
+     * of them hold back later ones that were charged, buyers paying without a ticket meanwhile.
+     */
+    async reconcileOnce(limit = 50): Promise<{ settled: number }> {
       if (!deps.provider) return { settled: 0 };
-      const stale = await repo.staleClaims(db, config.PAYMENT_RECONCILE_AFTER_MS, 50);
+      let stale = await repo.staleClaims(db, config.PAYMENT_RECONCILE_AFTER_MS, limit, reconcileCursor);
+      if (stale.length === 0 && reconcileCursor) stale = await repo.staleClaims(db, config.PAYMENT_RECONCILE_AFTER_MS, limit);
+      reconcileCursor = stale.length === limit ? stale.at(-1)!.cursor : undefined;
       let settled = 0;
       for (const row of stale) {
         if (confirmFlights.has(row.order_id)) continue;
