@@ -182,15 +182,15 @@ export function createInventoryService(deps: {
     return recordReleases(client, released);
   }
 
+  /** Where this process's cancellation job goes on from next run. */
+  let cancellationCursor: CancellationCursor | undefined;
+
   /**
    * One pass over a cancelled event: releases its active holds, ends its pending reservations (not
    * one a payment confirm holds), cancels its unpaid confirmed ones and refunds the paid ones, one
    * by one through the payments module, skipping refunds that failed since the last request (they
    * stay confirmed and paid, listed as failures). Returns when done or past `budgetMs`.
    */
-  /** Where this process's cancellation job goes on from next run. */
-  let cancellationCursor: CancellationCursor | undefined;
-
   async function cancellationPass(eventId: string, budgetMs: number): Promise<void> {
     const deadline = Date.now() + budgetMs;
     const cancellation = await repo.findCancellation(db, eventId);
