@@ -5,6 +5,7 @@ import { buildApp } from '../api/src/app.js';
 import { loadConfig } from '../api/src/config.js';
 import { createPool } from '../api/src/infra/db.js';
 import { connectSharedState } from '../api/src/infra/shared-state.js';
+import { collectStartupGarbage } from '../api/src/infra/startup-gc.js';
 import { naiveHoldsRoute } from './naive-holds.js';
 
 import http from 'node:http';
@@ -28,6 +29,9 @@ async function startApi() {
   const shared = await connectSharedState(config.REDIS_URL, config.REDIS_PREFIX, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   const app = await buildApp({ config, db, shared, logger: false });
   if (strategy === 'naive-baseline') await app.register(naiveHoldsRoute, { config, db, shared });
+  // As server.ts does: the start-up's garbage goes before the first request (see startup-gc.ts).
+  await app.ready();
+  collectStartupGarbage();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   process.send!({ port: typeof address === 'object' && address ? address.port : 0 });

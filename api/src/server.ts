@@ -11,6 +11,7 @@ import type { EmbeddedDatabase } from './infra/embedded-postgres.js';
 import { assertPortFree, PortInUseError, StartupError } from './infra/ports.js';
 import { migrateUp } from './infra/migrate.js';
 import { connectSharedState, type SharedState } from './infra/shared-state.js';
+import { collectStartupGarbage } from './infra/startup-gc.js';
 import { developmentJwtSecret, prepareDatabase } from './startup.js';
 import { createAuthService } from './modules/auth/service.js';
 import { startRealtimeServer, uwsChoice, type RealtimeServer } from './realtime/server.js';
@@ -133,6 +134,9 @@ try {
   app.server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
   (app.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 1000;
 
+  // The schemas are compiled on ready; their garbage goes before the first request (startup-gc.ts).
+  await app.ready();
+  collectStartupGarbage();
   // TIKETI_ROLES: a process without `http` serves no API (its admitter and sweeper still run, on ready).
   const roles = rolesOf(config);
   if (roles.has('http')) {
@@ -141,8 +145,6 @@ try {
     } catch (err) {
       throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(config.PORT, 'PORT') : err;
     }
-  } else {
-    await app.ready();
   }
   if (roles.has('realtime')) {
     try {
