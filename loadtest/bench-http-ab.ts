@@ -17,6 +17,7 @@
 // (201 or 409); each variant's share of 201s is printed, as a differing share changes the work done.
 //
 //   BENCH_AB_HOLDS=1 BENCH_AB='{"old":{"dir":"/work/wt/holdold"},"new":{}}' npm run bench:http-ab
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -111,6 +112,8 @@ async function holdAttempt(c: RawHttpConnection, t: HoldTarget): Promise<boolean
 }
 
 const pgServer = await startBenchPostgres(holds ? 'postgres' : 'bench_ab');
+// Every API process started, so a failure (a variant that does not start, an error answer) leaves none behind.
+const children: ChildProcess[] = [];
 try {
   if (!holds) await migrateUp(pgServer.url, () => {});
   const servers = await Promise.all(
@@ -125,12 +128,15 @@ try {
       }).catch((err: Error) => {
         throw new Error(`${name}: ${err.message}`);
       });
+      children.push(child);
       const connections = Array.from({ length: clientsEach }, () => new RawHttpConnection(port));
       return { name, child, connections, target, perRequest: [] as number[], answered: 0, won: 0, attempts: 0 };
     }),
   );
   const what = holds ? `POST /v1/events/{id}/holds (${rows * 100} seats, TTL 1 s)` : `GET ${url}`;
-  console.log(`bench-http-ab: ${servers.length} API processes at once, ${clientsEach} clients each, ${what}, ${rounds} rounds of 2.5 s (first ${warmupRounds} left out)`);
+  console.log(
+    `bench-http-ab: ${servers.length} API processes at once, ${clientsEach} clients each, ${what}, ${rounds} rounds of 2.5 s (first ${warmupRounds} left out)`,
+  );
   for (let round = 0; round < rounds; round++) {
     let stop = false;
     let counting = false;
@@ -190,5 +196,6 @@ try {
   }
   await Promise.all(servers.map((s) => new Promise((resolve) => s.child.once('exit', resolve))));
 } finally {
+  for (const child of children) if (child.exitCode === null) child.kill();
   await pgServer.stop();
 }
