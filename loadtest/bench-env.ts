@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { startEmbeddedPostgres } from '../api/src/infra/embedded-postgres.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -39,6 +40,20 @@ export async function startBenchPostgres(database: string): Promise<{ url: strin
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates database `name` (a copy of `template` if given) on the server of `adminUrl`; its URL. */
+export async function createBenchDatabase(adminUrl: string, name: string, template?: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   BENCH_JWT_SECRET as JWT_SECRET,
   PRODUCTION_NODE_FLAGS,
   TICKS_PER_SECOND,
+  createBenchDatabase,
   forkBenchServer,
   procCpuSeconds,
   startBenchPostgres,
@@ -165,14 +166,7 @@ async function httpCeiling(adminUrl: string, template: string, raw: boolean): Pr
 }
 
 async function runStrategy(adminUrl: string, template: string, strategy: Strategy): Promise<Result> {
-  const dbName = `bench_${strategy.replace(/-/g, '_')}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${template}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  const databaseUrl = await createBenchDatabase(adminUrl, `bench_${strategy.replace(/-/g, '_')}_${Date.now()}`, template);
 
   const config = loadConfig({}, { DATABASE_URL: databaseUrl, JWT_SECRET });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
@@ -336,15 +330,7 @@ if (!adminUrl) {
   ({ url: adminUrl, dataDir, stop: stopPg } = embedded);
 }
 const template = `bench_template_${Date.now()}`;
-{
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${template}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${template}`;
-  await migrateUp(url.toString(), () => {});
-}
+await migrateUp(await createBenchDatabase(adminUrl, template), () => {});
 
 console.log(
   `bench-holds: ${CLIENTS} clients, ${SECONDS} s per strategy (+${WARMUP_SECONDS} s warm-up), ${ROWS * 100}-seat hot section, holds of 1-2 adjacent seats, TTL 1 s, ${INSTANCES} API process(es) per strategy`,

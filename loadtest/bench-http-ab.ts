@@ -22,7 +22,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrateUp } from '../api/src/infra/migrate.js';
-import { BENCH_JWT_SECRET, PRODUCTION_NODE_FLAGS, forkBenchServer, procCpuSeconds, startBenchPostgres } from './bench-env.js';
+import {
+  BENCH_JWT_SECRET,
+  PRODUCTION_NODE_FLAGS,
+  createBenchDatabase,
+  forkBenchServer,
+  procCpuSeconds,
+  startBenchPostgres,
+} from './bench-env.js';
 import { RawHttpConnection } from './raw-http.js';
 
 interface Variant {
@@ -55,14 +62,7 @@ interface HoldTarget {
 
 /** A database of its own for one variant, migrated and filled by the variant's checkout. */
 async function holdTarget(adminUrl: string, name: string, dir: string): Promise<{ databaseUrl: string; target: HoldTarget }> {
-  const dbName = `bench_ab_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  const databaseUrl = await createBenchDatabase(adminUrl, `bench_ab_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${Date.now()}`);
   // The variant's own code: its migrations and fixtures match its schema.
   const own = (file: string) => import(path.join(dir, file));
   const { migrateUp: migrate } = (await own('api/src/infra/migrate.ts')) as typeof import('../api/src/infra/migrate.js');

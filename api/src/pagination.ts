@@ -94,6 +94,21 @@ export function pageOf<R extends { page_key: string[] }, T>(rows: R[], limit: nu
   return { data: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor(last.page_key) : null };
 }
 
+/**
+ * A background job's turns over a backlog in keyset order: each turn takes the page after where the
+ * last one stopped, and starts over once past the end. Jobs whose items may stay open (waiting on a
+ * human or on the provider) take turns this way, so a page of those cannot starve later ones.
+ */
+export function takingTurns<R extends { page_key: string[] }>(fetch: (limit: number, after: string[] | null) => Promise<R[]>) {
+  let after: string[] | null = null;
+  return async (limit: number): Promise<R[]> => {
+    let page = await fetch(limit, after);
+    if (page.length === 0 && after) page = await fetch(limit, null);
+    after = page.length === limit ? page.at(-1)!.page_key : null;
+    return page;
+  };
+}
+
 /** Ranked lists (search) page by position: the cursor is the offset of the next row. */
 export const MAX_OFFSET = 1_000_000;
 export function decodeOffsetCursor(cursor: string | undefined): number {

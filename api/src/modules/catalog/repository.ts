@@ -469,9 +469,16 @@ export const catalogRepository = {
 
   // ---- admin deletes and layout updates ----
 
-  /** Takes the event's hold lane lock: no hold of the event runs until this transaction ends. */
-  async lockHoldLane(db: Queryable, eventId: string): Promise<void> {
-    await db.query('SELECT pg_advisory_xact_lock(ticket.hold_lane_key($1))', [eventId]);
+  /**
+   * Takes the hold lane lock of the ticket type's event (no hold of the event runs until this
+   * transaction ends); false when there is no such type.
+   */
+  async lockHoldLaneOfTicketType(db: Queryable, ticketTypeId: string): Promise<boolean> {
+    const { rowCount } = await db.query(
+      'SELECT pg_advisory_xact_lock(ticket.hold_lane_key(event_id)) FROM ticket.ticket_types WHERE id = $1',
+      [ticketTypeId],
+    );
+    return rowCount === 1;
   },
 
   /** What stops a ticket type from being deleted: live holds, reservations of any status, seats taken. */

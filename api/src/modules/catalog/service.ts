@@ -515,12 +515,9 @@ export function createCatalogService(
     /** Deletes a ticket type (with its seats) that nothing ever held or sold; 409 otherwise. */
     async deleteTicketType(ticketTypeId: string) {
       const { eventId, general } = await inTransaction(async (client) => {
-        const found = await repo.findTicketType(client, ticketTypeId);
-        if (!found) throw new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${ticketTypeId}`);
         // Holds of the event wait until this commits, so none can take the type meanwhile. The lane
         // first, as a hold takes them (lane, then the type's row): the other order could deadlock.
-        await repo.lockHoldLane(client, found.event_id);
-        const type = await repo.lockTicketType(client, ticketTypeId);
+        const type = (await repo.lockHoldLaneOfTicketType(client, ticketTypeId)) && (await repo.lockTicketType(client, ticketTypeId));
         if (!type) throw new AppError('TICKET_TYPE_NOT_FOUND', `No ticket type ${ticketTypeId}`);
         const usage = await repo.ticketTypeUsage(client, ticketTypeId);
         if (usage.held + usage.reserved + usage.taken_seats > 0) {

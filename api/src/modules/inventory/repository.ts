@@ -13,13 +13,6 @@ import { keyset } from '../../pagination.js';
 /** How long a cancelled event's refund that failed for a temporary reason waits before the job tries it again. */
 const REFUND_RETRY_AFTER = "interval '1 minute'";
 
-/** Where the cancellation job stopped: the last cancellation it continued. */
-export interface CancellationCursor {
-  eventId: string;
-  /** As PostgreSQL prints it: a Date would drop the microseconds and match the same row again. */
-  requestedAt: string;
-}
-
 /** Where a sweep of expired reservations stopped: the last row it locked. */
 export interface ExpiredCursor {
   expiresAt: string;
@@ -28,6 +21,7 @@ export interface ExpiredCursor {
 
 export const RESERVATION_PAGES = keyset('DESC', ['r.created_at', 'timestamptz'], ['r.id', 'uuid']);
 export const HOLD_PAGES = keyset('DESC', ['h.created_at', 'timestamptz'], ['h.id', 'uuid']);
+const CANCELLATION_TURNS = keyset('ASC', ['requested_at', 'timestamptz'], ['event_id', 'uuid']);
 
 export interface EventForSale {
   status: string;
@@ -844,15 +838,15 @@ export const inventoryRepository = {
     return rows;
   },
 
-  /** Unfinished cancellations in request order, from after `after` (a page's last one). */
-  async openCancellations(db: Queryable, limit: number, after?: CancellationCursor): Promise<CancellationCursor[]> {
-    const { rows } = await db.query<{ event_id: string; requested_at: string }>(
-      `SELECT event_id, requested_at::text FROM ticket.event_cancellations
-        WHERE finished_at IS NULL AND ($2::timestamptz IS NULL OR (requested_at, event_id) > ($2, $3::uuid))
-        ORDER BY requested_at, event_id LIMIT $1`,
-      [limit, after?.requestedAt ?? null, after?.eventId ?? null],
+  /** Unfinished cancellations in request order, after the `page_key` of a page's last one. */
+  async openCancellations(db: Queryable, limit: number, after: string[] | null) {
+    const { rows } = await db.query<{ event_id: string; page_key: string[] }>(
+      `SELECT event_id, ${CANCELLATION_TURNS.select} FROM ticket.event_cancellations
+        WHERE finished_at IS NULL AND ${CANCELLATION_TURNS.after(2)}
+        ORDER BY ${CANCELLATION_TURNS.orderBy} LIMIT $1`,
+      [limit, after],
     );
-    return rows.map((r) => ({ eventId: r.event_id, requestedAt: r.requested_at }));
+    return rows;
   },
 
   async lockActiveHoldsOfEvent(db: Queryable, eventId: string, limit: number): Promise<string[]> {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Db } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
-import { pageOf } from '../../pagination.js';
+import { pageOf, takingTurns } from '../../pagination.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
 import type { Counters } from '../../infra/counters.js';
 import { createBatchedHolds, isRetryable } from './hold-batches.js';
@@ -12,7 +12,6 @@ import {
   HOLD_PAGES,
   RESERVATION_PAGES,
   inventoryRepository as repo,
-  type CancellationCursor,
   type ExpiredCursor,
   type HoldRow,
   type ReleasedSeat,
@@ -182,8 +181,8 @@ export function createInventoryService(deps: {
     return recordReleases(client, released);
   }
 
-  /** Where this process's cancellation job goes on from next run. */
-  let cancellationCursor: CancellationCursor | undefined;
+  /** The cancellation job's next turn (this process's own place in the backlog). */
+  const nextCancellations = takingTurns((limit, after) => repo.openCancellations(db, limit, after));
 
   /**
    * One pass over a cancelled event: releases its active holds, ends its pending reservations (not
@@ -520,10 +519,7 @@ export function createInventoryService(deps: {
      * taking the oldest would let a page of them starve every later one.
      */
     async continueCancellations(limit = 20): Promise<void> {
-      let page = await repo.openCancellations(db, limit, cancellationCursor);
-      if (page.length === 0 && cancellationCursor) page = await repo.openCancellations(db, limit);
-      cancellationCursor = page.length === limit ? page.at(-1) : undefined;
-      for (const { eventId } of page) await cancellationPass(eventId, 30_000);
+      for (const { event_id } of await nextCancellations(limit)) await cancellationPass(event_id, 30_000);
     },
 
     /** Expires holds and pending reservations past their time, in batches; returns how many. */

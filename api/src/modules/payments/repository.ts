@@ -9,15 +9,10 @@ import type { Queryable } from '../../infra/db.js';
 import { keyset } from '../../pagination.js';
 import type { ProviderCallLog, ProviderPayment } from './provider.js';
 
+const CLAIM_TURNS = keyset('ASC', ['p.confirm_started_at', 'timestamptz'], ['p.id', 'uuid']);
 export const PAYMENT_PAGES = keyset('DESC', ['p.created_at', 'timestamptz'], ['p.id', 'uuid']);
 
 export type PaymentStatus = 'pending' | 'in_progress' | 'confirmed' | 'failed' | 'cancelled' | 'partially_refunded' | 'refunded';
-
-/** Where reconciliation stopped: the last claim it looked at (the time as PostgreSQL prints it, microseconds kept). */
-export interface ClaimCursor {
-  claimedAt: string;
-  id: string;
-}
 
 export interface PaymentRow {
   id: string;
@@ -313,21 +308,16 @@ export const paymentsRepository = {
   },
 
   /** Confirms claimed longer ago than `olderThanMs`: the reconciliation job's work. */
-  /** Confirms claimed over `olderThanMs` ago and not finished, oldest first, from after `after` (a page's last one). */
-  async staleClaims(
-    db: Queryable,
-    olderThanMs: number,
-    limit: number,
-    after?: ClaimCursor,
-  ): Promise<Array<PaymentRow & { cursor: ClaimCursor }>> {
-    const { rows } = await db.query<PaymentRow & { claimed_at: string }>(
-      `SELECT ${PAYMENT_COLUMNS}, p.confirm_started_at::text AS claimed_at FROM payment.payments p
+  /** Confirms claimed over `olderThanMs` ago and not finished, oldest first, after the `page_key` of a page's last one. */
+  async staleClaims(db: Queryable, olderThanMs: number, limit: number, after: string[] | null) {
+    const { rows } = await db.query<PaymentRow & { page_key: string[] }>(
+      `SELECT ${PAYMENT_COLUMNS}, ${CLAIM_TURNS.select} FROM payment.payments p
         WHERE p.status = 'in_progress' AND p.confirm_started_at < now() - make_interval(secs => $1::double precision / 1000)
-          AND ($3::timestamptz IS NULL OR (p.confirm_started_at, p.id) > ($3, $4::uuid))
-        ORDER BY p.confirm_started_at, p.id LIMIT $2`,
-      [olderThanMs, limit, after?.claimedAt ?? null, after?.id ?? null],
+          AND ${CLAIM_TURNS.after(3)}
+        ORDER BY ${CLAIM_TURNS.orderBy} LIMIT $2`,
+      [olderThanMs, limit, after],
     );
-    return rows.map(({ claimed_at, ...row }) => ({ ...row, cursor: { claimedAt: claimed_at, id: row.id } }));
+    return rows;
   },
 
   async list(

@@ -10,12 +10,13 @@ import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Db, type Queryable } from '../../infra/db.js';
 import { AppError } from '../../errors.js';
+import { takingTurns } from '../../pagination.js';
 import type { RealtimePublisher } from '../../realtime/bus.js';
 import { createAvailabilityAnnouncer, type AvailabilityAnnouncer } from '../inventory/availability.js';
 import { publishSeatChanges, recordSeatChanges, type VersionedSeatChange } from '../inventory/seat-changes.js';
 import type { PaymentMetrics } from './metrics.js';
 import { ProviderError, type PaymentProvider, type ProviderPayment } from './provider.js';
-import { paymentsRepository as repo, type ClaimCursor, type PaymentRow } from './repository.js';
+import { paymentsRepository as repo, type PaymentRow } from './repository.js';
 
 export interface Principal {
   userId: string;
@@ -106,8 +107,8 @@ export function createPaymentsService(deps: {
   // How long a live confirm can hold its claim: three attempts at the provider's timeout, and margin.
   const claimLifetimeMs = config.TOSS_TIMEOUT_MS * 3 + 2_000;
   const refundFlights = new Map<string, Promise<PaymentRow>>();
-  /** Where this process's reconciliation goes on from next run. */
-  let reconcileCursor: ClaimCursor | undefined;
+  /** Reconciliation's next turn (this process's own place in the backlog). */
+  const nextStaleClaims = takingTurns((limit, after) => repo.staleClaims(db, config.PAYMENT_RECONCILE_AFTER_MS, limit, after));
 
   const providerOrFail = (): PaymentProvider => {
     if (!deps.provider) throw unavailable('Payments are not configured on this server (TOSS_SECRET_KEY and TOSS_CLIENT_KEY)');
@@ -489,9 +490,7 @@ export function createPaymentsService(deps: {
      */
     async reconcileOnce(limit = 50): Promise<{ settled: number }> {
       if (!deps.provider) return { settled: 0 };
-      let stale = await repo.staleClaims(db, config.PAYMENT_RECONCILE_AFTER_MS, limit, reconcileCursor);
-      if (stale.length === 0 && reconcileCursor) stale = await repo.staleClaims(db, config.PAYMENT_RECONCILE_AFTER_MS, limit);
-      reconcileCursor = stale.length === limit ? stale.at(-1)!.cursor : undefined;
+      const stale = await nextStaleClaims(limit);
       let settled = 0;
       for (const row of stale) {
         if (confirmFlights.has(row.order_id)) continue;
